@@ -1,0 +1,96 @@
+"""Camera entities: live view from the main stream (Home Assistant's `stream`), stills from the shared reader."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.camera import Camera, CameraEntityDescription, CameraEntityFeature
+from homeassistant.components.stream import CONF_RTSP_TRANSPORT
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import SiteCoordinator
+from .data import NguDoanConfigEntry, camera_subentries
+from .engine.errors import StreamError
+from .engine.site import CameraConfig
+from .entity import CameraEntity
+
+_LOGGER = logging.getLogger(__name__)
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamCameraDescription(CameraEntityDescription):
+    """Which stream a camera entity plays."""
+
+    stream_url: Callable[[CameraConfig], str | None]
+
+
+CAMERAS: tuple[StreamCameraDescription, ...] = (
+    StreamCameraDescription(key="main", name=None, stream_url=lambda config: config.main_url),
+    StreamCameraDescription(
+        key="sub",
+        translation_key="sub_stream",
+        entity_registry_enabled_default=False,
+        stream_url=lambda config: config.sub_url,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: NguDoanConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the camera entities of every camera of the site."""
+    coordinator = entry.runtime_data.coordinator
+    for subentry in camera_subentries(entry):
+        config = coordinator.site.camera(subentry.subentry_id).config
+        async_add_entities(
+            [
+                StreamCamera(coordinator, subentry, description)
+                for description in CAMERAS
+                if description.stream_url(config)
+            ],
+            config_subentry_id=subentry.subentry_id,
+        )
+
+
+class StreamCamera(CameraEntity, Camera):
+    """A camera of the site."""
+
+    entity_description: StreamCameraDescription
+    _attr_supported_features = CameraEntityFeature.STREAM
+
+    def __init__(
+        self, coordinator: SiteCoordinator, subentry: ConfigSubentry, description: StreamCameraDescription
+    ) -> None:
+        CameraEntity.__init__(self, coordinator, subentry, description)
+        Camera.__init__(self)
+        # TCP: no lost UDP packets (no grey smears), one port through the commune's routers.
+        self.stream_options[CONF_RTSP_TRANSPORT] = "tcp"
+
+    @property
+    def available(self) -> bool:
+        """Also available while the stream is down if the camera has its own snapshot URL."""
+        if self.engine_camera.config.still_url:
+            return self.coordinator.last_update_success
+        return super().available
+
+    async def stream_source(self) -> str | None:
+        """The stream with credentials, for Home Assistant's live view (never shown to users)."""
+        config = self.engine_camera.config
+        url = self.entity_description.stream_url(config)
+        return config.authenticated(url) if url else None
+
+    async def async_camera_image(self, width: int | None = None, height: int | None = None) -> bytes | None:
+        """Newest frame of the shared reader as JPEG, encoded in an executor once per new frame."""
+        try:
+            return await self.hass.async_add_executor_job(self.engine_camera.still_image, width, height)
+        except StreamError as err:
+            _LOGGER.debug("No still image from %s: %s", self.engine_camera.config.name, err)
+            return None

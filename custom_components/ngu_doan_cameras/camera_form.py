@@ -1,0 +1,253 @@
+"""Forms and checks shared by the flows that add or change cameras.
+
+Every camera is tested before it is saved: its streams are opened under a timeout (in an executor)
+and any failure becomes a field error the user can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import voluptuous as vol
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import selector
+
+from . import const
+from .const import (
+    CONF_CHANNELS,
+    CONF_LOCATION,
+    CONF_MAIN_TEMPLATE,
+    CONF_MAIN_URL,
+    CONF_NAME_PREFIX,
+    CONF_STILL_URL,
+    CONF_SUB_TEMPLATE,
+    CONF_SUB_URL,
+    CONF_VENDOR,
+    DOMAIN,
+    MAX_CHANNELS,
+    VENDOR_CUSTOM,
+)
+from .engine.errors import StreamError
+from .engine.probe import probe_stream
+from .engine.still_url import fetch_still
+from .engine.urls import NVR_TEMPLATES, NvrTemplate, channel_urls, credentials_in_url, strip_credentials, url_identity
+from .engine.urls import with_credentials as _with_credentials
+
+STREAM_SCHEMES = ("rtsp", "rtsps", "http", "https")
+_TEXT = selector.TextSelector()
+_URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
+_PASSWORD = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD))
+
+
+def camera_schema(defaults: Mapping[str, Any] | None = None, *, with_name: bool = True) -> vol.Schema:
+    """The camera form; the password is never filled in (left empty when changing a camera = keep it)."""
+    defaults = defaults or {}
+    fields: dict[vol.Marker, Any] = {}
+    if with_name:
+        fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, vol.UNDEFINED))] = _TEXT
+    fields.update(
+        {
+            vol.Optional(CONF_LOCATION, description={"suggested_value": defaults.get(CONF_LOCATION)}): _TEXT,
+            vol.Required(CONF_MAIN_URL, default=defaults.get(CONF_MAIN_URL, vol.UNDEFINED)): _URL,
+            vol.Optional(CONF_SUB_URL, description={"suggested_value": defaults.get(CONF_SUB_URL)}): _URL,
+            vol.Optional(CONF_STILL_URL, description={"suggested_value": defaults.get(CONF_STILL_URL)}): _URL,
+            vol.Optional(CONF_USERNAME, description={"suggested_value": defaults.get(CONF_USERNAME)}): _TEXT,
+            vol.Optional(CONF_PASSWORD): _PASSWORD,
+        }
+    )
+    return vol.Schema(fields)
+
+
+def nvr_schema(defaults: Mapping[str, Any] | None = None) -> vol.Schema:
+    """The recorder form: one camera per channel."""
+    defaults = defaults or {}
+    return vol.Schema(
+        {
+            vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED)): _TEXT,
+            vol.Required(CONF_PORT, default=defaults.get(CONF_PORT, 554)): vol.All(
+                selector.NumberSelector(
+                    selector.NumberSelectorConfig(min=1, max=65535, mode=selector.NumberSelectorMode.BOX)
+                ),
+                vol.Coerce(int),
+            ),
+            vol.Optional(CONF_USERNAME, description={"suggested_value": defaults.get(CONF_USERNAME)}): _TEXT,
+            vol.Optional(CONF_PASSWORD): _PASSWORD,
+            vol.Required(CONF_VENDOR, default=defaults.get(CONF_VENDOR, "hikvision")): selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=[*NVR_TEMPLATES, VENDOR_CUSTOM],
+                    translation_key=CONF_VENDOR,
+                    mode=selector.SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Optional(
+                CONF_MAIN_TEMPLATE, description={"suggested_value": defaults.get(CONF_MAIN_TEMPLATE)}
+            ): _TEXT,
+            vol.Optional(CONF_SUB_TEMPLATE, description={"suggested_value": defaults.get(CONF_SUB_TEMPLATE)}): _TEXT,
+            vol.Required(CONF_CHANNELS, default=defaults.get(CONF_CHANNELS, 4)): vol.All(
+                selector.NumberSelector(
+                    selector.NumberSelectorConfig(min=1, max=MAX_CHANNELS, mode=selector.NumberSelectorMode.BOX)
+                ),
+                vol.Coerce(int),
+            ),
+            vol.Required(CONF_NAME_PREFIX, default=defaults.get(CONF_NAME_PREFIX, "Camera")): _TEXT,
+            vol.Optional(CONF_LOCATION, description={"suggested_value": defaults.get(CONF_LOCATION)}): _TEXT,
+        }
+    )
+
+
+class FormError(Exception):
+    """A user input problem: which field, which translated error."""
+
+    def __init__(self, field: str, error: str) -> None:
+        super().__init__(f"{field}: {error}")
+        self.field = field
+        self.error = error
+
+
+def configured_stream_ids(hass: HomeAssistant, *, except_subentry: str | None = None) -> set[str]:
+    """Identities of every stream URL already configured, on every site (a camera belongs to one site)."""
+    ids: set[str] = set()
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        for sub in entry.subentries.values():
+            if sub.subentry_id == except_subentry:
+                continue
+            for key in (CONF_MAIN_URL, CONF_SUB_URL):
+                if url := sub.data.get(key):
+                    ids.add(url_identity(url))
+    return ids
+
+
+def normalize_camera(user_input: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Clean the camera form: trim, move credentials typed into a URL to their own fields, keep the old
+    password when none was typed."""
+    data: dict[str, Any] = {
+        CONF_NAME: str(user_input.get(CONF_NAME) or (previous or {}).get(CONF_NAME, "")).strip(),
+        CONF_LOCATION: str(user_input.get(CONF_LOCATION) or "").strip(),
+        CONF_USERNAME: str(user_input.get(CONF_USERNAME) or "").strip(),
+        CONF_PASSWORD: str(user_input.get(CONF_PASSWORD) or ""),
+    }
+    for key in (CONF_MAIN_URL, CONF_SUB_URL, CONF_STILL_URL):
+        raw = str(user_input.get(key) or "").strip()
+        user, password = credentials_in_url(raw)
+        if user and not data[CONF_USERNAME]:
+            data[CONF_USERNAME] = unquote(user)
+            data[CONF_PASSWORD] = data[CONF_PASSWORD] or unquote(password or "")
+        data[key] = strip_credentials(raw) if raw else ""
+    if previous and not data[CONF_PASSWORD] and data[CONF_USERNAME] == previous.get(CONF_USERNAME, ""):
+        data[CONF_PASSWORD] = previous.get(CONF_PASSWORD, "")
+    return data
+
+
+def check_url(field: str, url: str) -> None:
+    """A stream URL must be absolute with a scheme FFmpeg opens over the network."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in STREAM_SCHEMES or not parts.hostname:
+        raise FormError(field, "invalid_url")
+
+
+async def async_validate_camera(
+    hass: HomeAssistant, data: Mapping[str, Any], *, except_subentry: str | None = None
+) -> None:
+    """Check URLs, refuse duplicates, then open each stream. Raises FormError."""
+    taken = configured_stream_ids(hass, except_subentry=except_subentry)
+    for key in (CONF_MAIN_URL, CONF_SUB_URL, CONF_STILL_URL):
+        if data.get(key):
+            check_url(key, data[key])
+    for key in (CONF_MAIN_URL, CONF_SUB_URL):
+        if data.get(key) and url_identity(data[key]) in taken:
+            raise FormError(key, "already_configured")
+    if data.get(CONF_SUB_URL) and url_identity(data[CONF_SUB_URL]) == url_identity(data[CONF_MAIN_URL]):
+        raise FormError(CONF_SUB_URL, "same_as_main")
+    await async_probe(hass, CONF_MAIN_URL, data, live_view=True)
+    if data.get(CONF_SUB_URL):
+        await async_probe(hass, CONF_SUB_URL, data, live_view=False)
+    if data.get(CONF_STILL_URL):
+        try:
+            await hass.async_add_executor_job(
+                fetch_still, data[CONF_STILL_URL], data.get(CONF_USERNAME), data.get(CONF_PASSWORD)
+            )
+        except StreamError as err:
+            raise FormError(CONF_STILL_URL, err.kind.value) from None
+
+
+async def async_probe(hass: HomeAssistant, field: str, data: Mapping[str, Any], *, live_view: bool) -> None:
+    """Open the stream in `data[field]` with the camera's credentials. Raises FormError."""
+    url = _with_credentials(data[field], data.get(CONF_USERNAME), data.get(CONF_PASSWORD))
+    try:
+        # const.PROBE_TIMEOUT is read at call time so tests can shorten the wait.
+        await hass.async_add_executor_job(
+            partial(probe_stream, url, timeout=const.PROBE_TIMEOUT, require_live_view_codec=live_view)
+        )
+    except StreamError as err:
+        raise FormError(field, err.kind.value) from None
+
+
+def nvr_template(data: Mapping[str, Any]) -> NvrTemplate:
+    """The vendor's URL template, or the user's own (`{ch}` for the channel; a path is put after host:port)."""
+    vendor = data[CONF_VENDOR]
+    if vendor != VENDOR_CUSTOM:
+        return NVR_TEMPLATES[vendor]
+    main = str(data.get(CONF_MAIN_TEMPLATE) or "").strip()
+    sub = str(data.get(CONF_SUB_TEMPLATE) or "").strip() or None
+    return NvrTemplate(main=_full_template(CONF_MAIN_TEMPLATE, main), sub=_full_template(CONF_SUB_TEMPLATE, sub) if sub else None)
+
+
+def _full_template(field: str, template: str) -> str:
+    if template.startswith("/"):
+        template = "rtsp://{host}:{port}" + template
+    if "{ch}" not in template:
+        raise FormError(field, "invalid_template")
+    try:
+        check_url(field, template.format(host="example.invalid", port=554, ch=1))
+    except (KeyError, IndexError, ValueError):
+        raise FormError(field, "invalid_template") from None
+    except FormError:
+        raise FormError(field, "invalid_template") from None
+    return template
+
+
+def nvr_cameras(data: Mapping[str, Any], template: NvrTemplate) -> list[dict[str, Any]]:
+    """One camera's data per recorder channel."""
+    prefix = str(data.get(CONF_NAME_PREFIX) or "Camera").strip()
+    cameras = []
+    for channel in range(1, int(data[CONF_CHANNELS]) + 1):
+        main, sub = channel_urls(template, str(data[CONF_HOST]).strip(), int(data[CONF_PORT]), channel)
+        cameras.append(
+            {
+                CONF_NAME: f"{prefix} {channel:02d}",
+                CONF_LOCATION: str(data.get(CONF_LOCATION) or "").strip(),
+                CONF_MAIN_URL: main,
+                CONF_SUB_URL: sub or "",
+                CONF_STILL_URL: "",
+                CONF_USERNAME: str(data.get(CONF_USERNAME) or "").strip(),
+                CONF_PASSWORD: str(data.get(CONF_PASSWORD) or ""),
+            }
+        )
+    return cameras
+
+
+async def async_validate_nvr(hass: HomeAssistant, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Build the channel cameras, drop those already configured, and test the first one. Raises FormError."""
+    if data[CONF_VENDOR] == VENDOR_CUSTOM and not str(data.get(CONF_MAIN_TEMPLATE) or "").strip():
+        raise FormError(CONF_MAIN_TEMPLATE, "invalid_template")
+    cameras = nvr_cameras(data, nvr_template(data))
+    taken = configured_stream_ids(hass)
+    new = [camera for camera in cameras if url_identity(camera[CONF_MAIN_URL]) not in taken]
+    if not new:
+        raise FormError("base", "already_configured")
+    # One channel tells whether the recorder answers and takes these credentials; the others are
+    # watched at runtime (a channel with no camera behind it shows as disconnected).
+    try:
+        await async_probe(hass, CONF_MAIN_URL, new[0], live_view=True)
+    except FormError as err:
+        raise FormError("base", err.error) from None
+    return new
+
+
+def camera_unique_id(data: Mapping[str, Any]) -> str:
+    """A camera is its main stream."""
+    return url_identity(data[CONF_MAIN_URL])

@@ -1,0 +1,283 @@
+"""Config flows: a site (config entry) with its cameras (subentries), added one by one or from a recorder.
+
+- Site: name, then add the first cameras: one camera, every channel of a recorder (NVR), or none yet.
+- Camera subentries: add one camera, add a recorder's channels, change a camera (reconfigure).
+- Reauth: when cameras start refusing their password, ask once for the new one and apply it to them.
+- Options: how long without frames before a camera counts as disconnected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentry,
+    ConfigSubentryData,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import callback
+from homeassistant.helpers import selector
+from homeassistant.util import slugify
+
+from .camera_form import (
+    FormError,
+    async_probe,
+    async_validate_camera,
+    async_validate_nvr,
+    camera_schema,
+    camera_unique_id,
+    nvr_schema,
+    normalize_camera,
+)
+from .const import (
+    CONF_FRAME_TIMEOUT,
+    CONF_MAIN_URL,
+    CONF_SITE_NAME,
+    DEFAULT_FRAME_TIMEOUT,
+    DOMAIN,
+    MAX_FRAME_TIMEOUT,
+    MIN_FRAME_TIMEOUT,
+    SUBENTRY_CAMERA,
+)
+from .data import camera_subentries
+
+SITE_SCHEMA = vol.Schema({vol.Required(CONF_SITE_NAME): selector.TextSelector()})
+CREDENTIALS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_USERNAME): selector.TextSelector(),
+        vol.Optional(CONF_PASSWORD): selector.TextSelector(
+            selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+        ),
+    }
+)
+
+
+def _subentry(data: Mapping[str, Any]) -> ConfigSubentryData:
+    return ConfigSubentryData(
+        data=dict(data), subentry_type=SUBENTRY_CAMERA, title=data[CONF_NAME], unique_id=camera_unique_id(data)
+    )
+
+
+class NguDoanConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a site."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with no site name."""
+        self._site_name = ""
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> SiteOptionsFlow:
+        """Options of a site."""
+        return SiteOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(cls, config_entry: ConfigEntry) -> dict[str, type[ConfigSubentryFlow]]:
+        """Cameras are subentries of their site."""
+        return {SUBENTRY_CAMERA: CameraSubentryFlow}
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Name the site; the same site cannot be added twice."""
+        if user_input is not None:
+            self._site_name = user_input[CONF_SITE_NAME].strip()
+            await self.async_set_unique_id(slugify(self._site_name))
+            self._abort_if_unique_id_configured()
+            return self.async_show_menu(step_id="user", menu_options=["nvr", "camera", "no_cameras"])
+        return self.async_show_form(step_id="user", data_schema=SITE_SCHEMA)
+
+    async def async_step_camera(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The site's first camera, entered by hand."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = normalize_camera(user_input)
+            try:
+                await async_validate_camera(self.hass, data)
+            except FormError as err:
+                errors[err.field] = err.error
+            else:
+                return self._create_site([_subentry(data)])
+        return self.async_show_form(
+            step_id="camera", data_schema=self.add_suggested_values_to_schema(camera_schema(), user_input), errors=errors
+        )
+
+    async def async_step_nvr(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Every channel of a recorder becomes a camera."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                cameras = await async_validate_nvr(self.hass, user_input)
+            except FormError as err:
+                errors[err.field] = err.error
+            else:
+                return self._create_site([_subentry(camera) for camera in cameras])
+        return self.async_show_form(step_id="nvr", data_schema=nvr_schema(user_input), errors=errors)
+
+    async def async_step_no_cameras(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Create the site now, add cameras later."""
+        return self._create_site([])
+
+    def _create_site(self, subentries: list[ConfigSubentryData]) -> ConfigFlowResult:
+        return self.async_create_entry(
+            title=self._site_name,
+            data={CONF_SITE_NAME: self._site_name},
+            options={CONF_FRAME_TIMEOUT: DEFAULT_FRAME_TIMEOUT},
+            subentries=subentries,
+        )
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Rename the site."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = user_input[CONF_SITE_NAME].strip()
+            unique_id = slugify(name)
+            if any(
+                other.unique_id == unique_id and other.entry_id != entry.entry_id
+                for other in self.hass.config_entries.async_entries(DOMAIN)
+            ):
+                errors[CONF_SITE_NAME] = "site_exists"
+            else:
+                return self.async_update_reload_and_abort(
+                    entry, title=name, unique_id=unique_id, data_updates={CONF_SITE_NAME: name}
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(SITE_SCHEMA, user_input or entry.data),
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Cameras of the site refuse their credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the new user name and password and give them to every camera that refuses the old ones."""
+        entry = self._get_reauth_entry()
+        failing = _cameras_refusing_credentials(entry)
+        errors: dict[str, str] = {}
+        if user_input is not None and failing:
+            new = {CONF_USERNAME: user_input[CONF_USERNAME].strip(), CONF_PASSWORD: user_input.get(CONF_PASSWORD, "")}
+            try:
+                await async_probe(self.hass, CONF_MAIN_URL, {**failing[0].data, **new}, live_view=True)
+            except FormError as err:
+                errors["base"] = err.error
+            else:
+                for subentry in failing:
+                    self.hass.config_entries.async_update_subentry(entry, subentry, data={**subentry.data, **new})
+                return self.async_update_reload_and_abort(entry, reason="reauth_successful")
+        suggested = {CONF_USERNAME: failing[0].data.get(CONF_USERNAME, "")} if failing else {}
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(CREDENTIALS_SCHEMA, user_input or suggested),
+            description_placeholders={"cameras": ", ".join(sub.title for sub in failing)},
+            errors=errors,
+        )
+
+
+def _cameras_refusing_credentials(entry: ConfigEntry) -> list[ConfigSubentry]:
+    """Cameras that last failed with wrong credentials; all cameras when the site is not running."""
+    cameras = camera_subentries(entry)
+    if entry.state is not ConfigEntryState.LOADED:
+        return cameras
+    refusing = entry.runtime_data.coordinator.auth_failed
+    return [sub for sub in cameras if sub.subentry_id in refusing] or cameras
+
+
+class SiteOptionsFlow(OptionsFlow):
+    """How the site watches its cameras."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Frame timeout."""
+        if user_input is not None:
+            return self.async_create_entry(data={CONF_FRAME_TIMEOUT: int(user_input[CONF_FRAME_TIMEOUT])})
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_FRAME_TIMEOUT,
+                    default=self.config_entry.options.get(CONF_FRAME_TIMEOUT, DEFAULT_FRAME_TIMEOUT),
+                ): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=MIN_FRAME_TIMEOUT,
+                        max=MAX_FRAME_TIMEOUT,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=selector.NumberSelectorMode.BOX,
+                    )
+                )
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)
+
+
+class CameraSubentryFlow(ConfigSubentryFlow):
+    """Add cameras to a site, or change one."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """One camera, or every channel of a recorder."""
+        return self.async_show_menu(step_id="user", menu_options=["camera", "nvr"])
+
+    async def async_step_camera(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """A camera entered by hand."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = normalize_camera(user_input)
+            try:
+                await async_validate_camera(self.hass, data)
+            except FormError as err:
+                errors[err.field] = err.error
+            else:
+                return self.async_create_entry(title=data[CONF_NAME], data=data, unique_id=camera_unique_id(data))
+        return self.async_show_form(
+            step_id="camera", data_schema=self.add_suggested_values_to_schema(camera_schema(), user_input), errors=errors
+        )
+
+    async def async_step_nvr(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Every channel of a recorder: all but the last are added here, the last is this flow's result."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                cameras = await async_validate_nvr(self.hass, user_input)
+            except FormError as err:
+                errors[err.field] = err.error
+            else:
+                entry = self._get_entry()
+                for data in cameras[:-1]:
+                    self.hass.config_entries.async_add_subentry(entry, ConfigSubentry(**_subentry(data)))
+                last = cameras[-1]
+                return self.async_create_entry(title=last[CONF_NAME], data=last, unique_id=camera_unique_id(last))
+        return self.async_show_form(step_id="nvr", data_schema=nvr_schema(user_input), errors=errors)
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Change a camera: name, place, URLs, credentials (an empty password keeps the old one)."""
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = normalize_camera(user_input, previous=subentry.data)
+            try:
+                await async_validate_camera(self.hass, data, except_subentry=subentry.subentry_id)
+            except FormError as err:
+                errors[err.field] = err.error
+            else:
+                return self.async_update_and_abort(
+                    self._get_entry(), subentry, title=data[CONF_NAME], data=data, unique_id=camera_unique_id(data)
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                camera_schema(), {k: v for k, v in (user_input or subentry.data).items() if k != CONF_PASSWORD}
+            ),
+            errors=errors,
+        )

@@ -1,0 +1,40 @@
+"""Constants of the Ngũ Đoan cameras integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+DOMAIN: Final = "ngu_doan_cameras"
+
+# Site entry
+CONF_SITE_NAME: Final = "site_name"
+CONF_FRAME_TIMEOUT: Final = "frame_timeout"
+DEFAULT_FRAME_TIMEOUT: Final = 5  # seconds without frames before a camera counts as disconnected
+MIN_FRAME_TIMEOUT: Final = 2
+MAX_FRAME_TIMEOUT: Final = 60
+
+# Camera subentry
+SUBENTRY_CAMERA: Final = "camera"
+CONF_LOCATION: Final = "location"
+CONF_MAIN_URL: Final = "main_url"
+CONF_SUB_URL: Final = "sub_url"
+CONF_STILL_URL: Final = "still_url"
+
+# NVR step
+CONF_VENDOR: Final = "vendor"
+CONF_MAIN_TEMPLATE: Final = "main_template"
+CONF_SUB_TEMPLATE: Final = "sub_template"
+CONF_CHANNELS: Final = "channels"
+CONF_NAME_PREFIX: Final = "name_prefix"
+VENDOR_CUSTOM: Final = "custom"
+MAX_CHANNELS: Final = 64
+
+# How long a flow waits for a camera to answer with video.
+PROBE_TIMEOUT: Final = 10.0
+STREAM_OPEN_TIMEOUT: Final = 10.0
+
+# Statistics refresh; state changes (connected, lost) are pushed at once, not polled.
+STATS_INTERVAL: Final = timedelta(seconds=5)
+# A camera down this long (or down for a reason that will not heal by itself) gets a repair issue.
+REPAIR_AFTER: Final = timedelta(minutes=5)

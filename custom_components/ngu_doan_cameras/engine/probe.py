@@ -1,0 +1,71 @@
+"""Test before configure: open a stream once, under a timeout, and say what it is or what is wrong."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import av
+
+from .errors import StreamError, StreamErrorKind, classify, describe
+
+# Home Assistant's live view (its `stream` component) plays these; anything else can still be used
+# for stills and detection when it is a sub stream.
+LIVE_VIEW_CODECS = frozenset({"h264", "hevc"})
+
+RTSP_OPTIONS = {"rtsp_transport": "tcp", "rtsp_flags": "prefer_tcp"}
+
+
+def open_options(url: str) -> dict[str, str]:
+    """FFmpeg options for `url`: RTSP over TCP (no lost UDP packets, one port through NAT)."""
+    return dict(RTSP_OPTIONS) if url.lower().startswith("rtsp") else {}
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """What a probe found."""
+
+    codec: str
+    width: int
+    height: int
+    fps: float | None
+    open_seconds: float
+
+
+def probe_stream(url: str, *, timeout: float = 10.0, require_live_view_codec: bool = True) -> StreamInfo:
+    """Open `url`, check it carries decodable video and that packets arrive. Blocking: run in an executor.
+
+    Raises StreamError with the kind of failure.
+    """
+    started = time.monotonic()
+    try:
+        container = av.open(url, options=open_options(url), timeout=(timeout, timeout))
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a kind the user can act on
+        raise StreamError(classify(exc), describe(exc)) from None
+    try:
+        if not container.streams.video:
+            raise StreamError(StreamErrorKind.NOT_VIDEO, "no video track")
+        stream = container.streams.video[0]
+        codec = stream.codec_context.name
+        if require_live_view_codec and codec not in LIVE_VIEW_CODECS:
+            raise StreamError(StreamErrorKind.UNSUPPORTED_CODEC, f"codec {codec}")
+        # A camera that answers but sends nothing is caught here, by the read timeout.
+        for packet in container.demux(stream):
+            if packet.size:
+                break
+        else:
+            raise StreamError(StreamErrorKind.TIMEOUT, "stream ended before any video arrived")
+        rate = stream.average_rate or stream.guessed_rate
+        return StreamInfo(
+            codec=codec,
+            width=stream.codec_context.width,
+            height=stream.codec_context.height,
+            fps=float(rate) if rate else None,
+            open_seconds=time.monotonic() - started,
+        )
+    except StreamError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise StreamError(classify(exc), describe(exc)) from None
+    finally:
+        container.close()

@@ -1,0 +1,254 @@
+"""One RTSP session per camera stream, on one thread, shared by every consumer.
+
+The reader connects (RTSP over TCP, with open and read timeouts), demuxes packets, decodes frames and
+fans them out: the newest frame is kept for still images, and listeners (detection, recording) get
+every packet or frame. When the camera drops, it reconnects with capped exponential backoff.
+
+Cheap cameras allow 2-4 RTSP sessions: everything in this integration shares this one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import av
+from av.container import InputContainer
+from av.video.frame import VideoFrame
+from av.video.stream import VideoStream
+
+from .backoff import Backoff
+from .errors import StreamError, StreamErrorKind, classify, describe
+from .probe import open_options
+from .stats import RateWindow, ReaderState, StreamStats
+
+_LOGGER = logging.getLogger(__name__)
+
+type StateListener = Callable[[StreamStats], None]
+type FrameListener = Callable[[VideoFrame], None]
+type PacketListener = Callable[[av.Packet], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderSettings:
+    """Timeouts and backoff of a reader."""
+
+    open_timeout: float = 10.0
+    # Also the time without frames after which the camera counts as disconnected.
+    read_timeout: float = 5.0
+    backoff: Backoff = field(default_factory=Backoff)
+
+
+class StreamReader:
+    """Reads one stream on its own thread until stopped."""
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        settings: ReaderSettings | None = None,
+        on_state: StateListener | None = None,
+    ) -> None:
+        self.name = name
+        self._url = url
+        self._settings = settings or ReaderSettings()
+        self._on_state = on_state
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._stats = StreamStats(state=ReaderState.IDLE)
+        self._frame_rate = RateWindow()
+        self._byte_rate = RateWindow()
+        self._latest: tuple[int, VideoFrame] | None = None
+        self._frame_listeners: list[FrameListener] = []
+        self._packet_listeners: list[PacketListener] = []
+        self._had_frames = False  # in the current session
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start reading in the background; returns at once."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name=f"ngu_doan_reader[{self.name}]", daemon=True)
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        """Ask the thread to stop; it finishes its current read (at most the read timeout)."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to end; True when it did."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def stop(self) -> bool:
+        """Stop and join; the longest wait is a read or open in progress."""
+        self.request_stop()
+        return self.join(self.max_stop_seconds)
+
+    @property
+    def max_stop_seconds(self) -> float:
+        """Upper bound on how long stopping can take (an open or read in flight, plus slack)."""
+        return max(self._settings.open_timeout, self._settings.read_timeout) + 5.0
+
+    # --- what consumers read -----------------------------------------------------------------------
+
+    @property
+    def stats(self) -> StreamStats:
+        """Snapshot of the current state and rates."""
+        with self._lock:
+            fps = self._frame_rate.rate()
+            byte_rate = self._byte_rate.byte_rate()
+            return replace(
+                self._stats,
+                fps=round(fps, 2) if fps is not None else None,
+                bitrate_kbps=round(byte_rate * 8 / 1000, 1) if byte_rate is not None else None,
+            )
+
+    def latest_frame(self) -> tuple[int, VideoFrame] | None:
+        """The newest decoded frame and its sequence number (which changes with every new frame)."""
+        return self._latest
+
+    def add_frame_listener(self, listener: FrameListener) -> Callable[[], None]:
+        """Call `listener(frame)` on the reader thread for every decoded frame; returns a remover."""
+        self._frame_listeners = [*self._frame_listeners, listener]
+        return lambda: self._remove(self._frame_listeners, listener)
+
+    def add_packet_listener(self, listener: PacketListener) -> Callable[[], None]:
+        """Call `listener(packet)` on the reader thread for every video packet; returns a remover."""
+        self._packet_listeners = [*self._packet_listeners, listener]
+        return lambda: self._remove(self._packet_listeners, listener)
+
+    def _remove(self, listeners: list, listener: object) -> None:  # type: ignore[type-arg]
+        if listener in listeners:
+            listeners.remove(listener)
+
+    # --- the thread --------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        failures = 0
+        attempts = 0
+        while not self._stop.is_set():
+            if attempts:
+                self._update(reconnects=self._stats.reconnects + 1)
+            attempts += 1
+            self._set_state(ReaderState.CONNECTING)
+            streamed = False
+            try:
+                streamed = self._read_once()
+            except Exception as exc:  # noqa: BLE001 - any failure means: report, back off, retry
+                streamed = self._had_frames
+                self._fail(exc)
+            if self._stop.is_set():
+                break
+            failures = 0 if streamed else failures + 1
+            if self._stop.wait(self._settings.backoff.delay(failures)):
+                break
+        self._set_state(ReaderState.STOPPED)
+
+    def _read_once(self) -> bool:
+        """One session: open, stream until stop or failure. Returns True if frames arrived."""
+        self._had_frames = False
+        container = av.open(
+            self._url,
+            options=open_options(self._url),
+            timeout=(self._settings.open_timeout, self._settings.read_timeout),
+        )
+        try:
+            if not container.streams.video:
+                raise StreamError(StreamErrorKind.NOT_VIDEO, "no video track")
+            stream = container.streams.video[0]
+            # One decoding thread: many cameras share few cores, and frame threading adds latency.
+            stream.codec_context.thread_count = 1
+            self._stream(container, stream)
+        finally:
+            container.close()
+        return self._had_frames
+
+    def _stream(self, container: InputContainer, stream: VideoStream) -> None:
+        codec = stream.codec_context.name
+        with self._lock:
+            self._frame_rate.clear()
+            self._byte_rate.clear()
+            self._stats = replace(self._stats, codec=codec)
+        for packet in container.demux(stream):
+            if self._stop.is_set():
+                return
+            if packet.size == 0:  # demuxer flush packet at end of stream
+                continue
+            with self._lock:
+                self._byte_rate.add(_media_time(packet.dts, packet.time_base), packet.size)
+            for packet_listener in self._packet_listeners:
+                packet_listener(packet)
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError:
+                # A corrupt packet (lost data on a bad link): skip it, the next key frame heals it.
+                self._update(decode_errors=self._stats.decode_errors + 1)
+                continue
+            for frame in frames:
+                self._publish(frame)  # type: ignore[arg-type]
+        raise StreamError(StreamErrorKind.CANNOT_CONNECT, "stream ended")
+
+    def _publish(self, frame: VideoFrame) -> None:
+        now = _media_time(frame.pts, frame.time_base)
+        seq = self._stats.frames + 1
+        self._latest = (seq, frame)
+        with self._lock:
+            self._frame_rate.add(now)
+            first = not self._had_frames
+            self._had_frames = True
+            self._stats = replace(
+                self._stats,
+                frames=seq,
+                width=frame.width,
+                height=frame.height,
+                last_frame_at=time.time(),
+            )
+        if first:
+            self._set_state(ReaderState.STREAMING)
+        for frame_listener in self._frame_listeners:
+            frame_listener(frame)
+
+    # --- state -------------------------------------------------------------------------------------
+
+    def _fail(self, exc: BaseException) -> None:
+        kind = classify(exc)
+        detail = describe(exc)
+        _LOGGER.debug("Stream %s failed (%s): %s", self.name, kind, detail)
+        with self._lock:
+            self._stats = replace(self._stats, error=kind, error_detail=detail)
+        self._set_state(ReaderState.DISCONNECTED)
+
+    def _update(self, **changes: object) -> None:
+        with self._lock:
+            self._stats = replace(self._stats, **changes)  # type: ignore[arg-type]
+
+    def _set_state(self, state: ReaderState) -> None:
+        with self._lock:
+            previous = self._stats.state
+            if previous is state:
+                return
+            changes: dict[str, object] = {"state": state}
+            if state is ReaderState.STREAMING:
+                changes.update(error=None, error_detail=None)
+            self._stats = replace(self._stats, **changes)  # type: ignore[arg-type]
+        # Connecting is a detail: listeners hear about streaming, disconnected and stopped.
+        if self._on_state is not None and state is not ReaderState.CONNECTING:
+            try:
+                self._on_state(self.stats)
+            except Exception:
+                _LOGGER.exception("State listener of %s failed", self.name)
+
+
+def _media_time(timestamp: int | None, time_base: object) -> float:
+    """A packet's or frame's time in seconds; arrival time when the stream gives none."""
+    if timestamp is None or time_base is None:
+        return time.monotonic()
+    return float(timestamp * time_base)  # type: ignore[operator]

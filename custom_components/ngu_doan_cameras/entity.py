@@ -1,0 +1,66 @@
+"""Base entity: one device per camera, hanging off the site device."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import CONF_LOCATION, DOMAIN
+from .coordinator import SiteCoordinator
+from .engine.site import Camera
+from .engine.stats import StreamStats
+from .engine.urls import strip_credentials
+
+
+class CameraEntity(CoordinatorEntity[SiteCoordinator]):
+    """An entity of one camera. Available while its stream delivers frames."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: SiteCoordinator,
+        subentry: ConfigSubentry,
+        description: EntityDescription,
+    ) -> None:
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.camera_id = subentry.subentry_id
+        self._attr_unique_id = f"{subentry.subentry_id}_{description.key}"
+        config = self.engine_camera.config
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, subentry.subentry_id)},
+            name=config.name,
+            manufacturer="RTSP",
+            model="IP camera",
+            suggested_area=subentry.data.get(CONF_LOCATION) or None,
+            via_device=(DOMAIN, coordinator.entry_id),
+            configuration_url=_configuration_url(config.main_url),
+        )
+
+    @property
+    def engine_camera(self) -> Camera:
+        """The engine's camera behind this entity."""
+        return self.coordinator.site.camera(self.camera_id)
+
+    @property
+    def stats(self) -> StreamStats:
+        """Latest statistics of the camera's watched stream."""
+        return self.coordinator.data[self.camera_id]
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the camera sends no frames (logged once per outage by the coordinator)."""
+        return super().available and self.stats.streaming
+
+
+def _configuration_url(stream_url: str) -> str | None:
+    """The camera's web page, guessed from its stream's host (cameras and recorders serve one on :80)."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    host = urlsplit(strip_credentials(stream_url)).hostname
+    if not host:
+        return None
+    return f"http://[{host}]/" if ":" in host else f"http://{host}/"

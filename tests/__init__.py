@@ -1,0 +1,1 @@
+"""Tests of the Ngũ Đoan cameras integration."""
