@@ -68,17 +68,56 @@ def camera_data(sim: CameraSimulator, n: int = 1, *, sub: bool = True, **extra: 
 __all__ = ["DOMAIN", "SIM_PASSWORD", "SIM_USER", "camera_data"]
 
 
+TINY_JPEG_SIZE = (32, 24)
+
+
+def tiny_jpeg() -> bytes:
+    """A real JPEG, made by FFmpeg, for the fake snapshot endpoint."""
+    import io
+
+    import av
+
+    frame = av.VideoFrame(*TINY_JPEG_SIZE, "yuvj420p")
+    for plane in frame.planes:
+        plane.update(bytes(plane.buffer_size))
+    out = io.BytesIO()
+    with av.open(out, "w", format="mjpeg") as container:
+        stream = container.add_stream("mjpeg")
+        stream.width, stream.height, stream.pix_fmt = *TINY_JPEG_SIZE, "yuvj420p"
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return out.getvalue()
+
+
 @pytest.fixture
-def http_page(socket_enabled: None) -> Iterator[str]:
-    """A plain web page (what users paste by mistake instead of a stream URL)."""
+def http_server(socket_enabled: None) -> Iterator[str]:
+    """A camera's web server: an HTML page (what users paste by mistake instead of a stream URL)
+    and a snapshot at /snap.jpg behind basic auth (SIM_USER / SIM_PASSWORD)."""
+    import base64
     import http.server
     import threading
 
-    class Page(http.server.BaseHTTPRequestHandler):
+    jpeg = tiny_jpeg()
+    expected = "Basic " + base64.b64encode(f"{SIM_USER}:{SIM_PASSWORD}".encode()).decode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = b"<html><body>Camera web interface</body></html>"
+            if self.path == "/snap.jpg":
+                if self.headers.get("Authorization") != expected:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="camera"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self._send(jpeg, "image/jpeg")
+                return
+            self._send(b"<html><body>Camera web interface</body></html>", "text/html")
+
+        def _send(self, body: bytes, content_type: str) -> None:
             self.send_response(200)
-            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -86,11 +125,11 @@ def http_page(socket_enabled: None) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    thread = threading.Thread(target=server.serve_forever, name="http_page")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="http_server")
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

@@ -82,9 +82,7 @@ class CameraSimulator:
             str(self.fps),
         ]
         if self.config is not None:
-            with tempfile.NamedTemporaryFile(
-                "w", suffix=".json", prefix="camera_simulator_", delete=False
-            ) as file:
+            with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="camera_simulator_", delete=False) as file:
                 json.dump(self.config, file)
             self._config_path = Path(file.name)
             command += ["--config", str(self._config_path)]
@@ -110,10 +108,7 @@ class CameraSimulator:
             line = self._read_line(READY_TIMEOUT)
             words = line.split() if line is not None else []
             if len(words) != 2 or words[0] != "READY":
-                raise RuntimeError(
-                    f"camera simulator did not become ready (got {line!r})"
-                    f"\n{self.stderr_tail()}"
-                )
+                raise RuntimeError(f"camera simulator did not become ready (got {line!r})\n{self.stderr_tail()}")
             self.port = int(words[1])
         except BaseException:
             self.stop()
@@ -197,14 +192,10 @@ class CameraSimulator:
             process.stdin.write(line.encode() + b"\n")
             process.stdin.flush()
         except OSError as err:
-            raise RuntimeError(
-                f"simulator is gone ({err})\n{self.stderr_tail()}"
-            ) from err
+            raise RuntimeError(f"simulator is gone ({err})\n{self.stderr_tail()}") from err
         answer = self._read_line(COMMAND_TIMEOUT)
         if answer != f"ok {line}":
-            raise RuntimeError(
-                f"simulator command {line!r} failed: {answer!r}\n{self.stderr_tail()}"
-            )
+            raise RuntimeError(f"simulator command {line!r} failed: {answer!r}\n{self.stderr_tail()}")
 
     def stderr_tail(self, lines: int = 30) -> str:
         """Last lines the simulator logged, for failure messages."""

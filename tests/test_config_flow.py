@@ -18,9 +18,8 @@ from custom_components.ngu_doan_cameras.const import (
 )
 
 from .conftest import SIM_PASSWORD, SIM_USER, camera_data
+from .helpers import SITE, make_site
 from .simulator import CameraSimulator
-
-SITE = "Công an xã Ngũ Đoan"
 
 
 def camera_form(sim: CameraSimulator, n: int = 1, **extra: Any) -> dict[str, Any]:
@@ -118,13 +117,12 @@ async def test_camera_errors_are_specific(
 
 @pytest.mark.usefixtures("socket_enabled")
 async def test_h265_camera_is_accepted_and_an_http_page_is_not_video(
-    hass: HomeAssistant, simulator: CameraSimulator, http_page: str
+    hass: HomeAssistant, simulator: CameraSimulator, http_server: str
 ) -> None:
+    http_page = f"{http_server}/index.html"
     flow_id = await start_site_flow(hass)
     await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "camera"})
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {"name": "Trạm", "main_url": http_page}
-    )
+    result = await hass.config_entries.flow.async_configure(flow_id, {"name": "Trạm", "main_url": http_page})
     assert result["errors"] == {"main_url": "not_video"}
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"name": "Trạm", "main_url": simulator.url("h265")}
@@ -177,41 +175,23 @@ async def test_site_without_cameras_and_duplicate_site(hass: HomeAssistant) -> N
     assert result["result"].subentries == {}
     await hass.async_block_till_done()
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_SITE_NAME: " công an xã ngũ đoan "})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SITE_NAME: " công an xã ngũ đoan "}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     await unload_all(hass)
 
 
-def site_entry(hass: HomeAssistant, sim: CameraSimulator | None = None, cameras: int = 1) -> MockConfigEntry:
-    subentries = []
-    for n in range(1, cameras + 1):
-        assert sim is not None
-        data = camera_data(sim, n)
-        subentries.append(
-            {"data": data, "subentry_type": SUBENTRY_CAMERA, "title": data["name"], "unique_id": data["main_url"]}
-        )
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=SITE,
-        unique_id="cong-an-xa-ngu-doan",
-        data={CONF_SITE_NAME: SITE},
-        options={CONF_FRAME_TIMEOUT: 5},
-        subentries_data=subentries,
-    )
-    entry.add_to_hass(hass)
-    return entry
-
-
 @pytest.mark.usefixtures("socket_enabled")
-async def test_subentry_flows_add_change_and_refuse_duplicates(
-    hass: HomeAssistant, simulator: CameraSimulator
-) -> None:
-    entry = site_entry(hass, simulator, cameras=1)
+async def test_subentry_flows_add_change_and_refuse_duplicates(hass: HomeAssistant, simulator: CameraSimulator) -> None:
+    entry = make_site(hass, [camera_data(simulator, 1)])
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
-    result = await hass.config_entries.subentries.async_init((entry.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER})
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER}
+    )
     assert result["type"] is FlowResultType.MENU
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"next_step_id": "camera"})
     # The same camera again is refused, on the field that repeats it.
@@ -223,7 +203,9 @@ async def test_subentry_flows_add_change_and_refuse_duplicates(
     assert len(entry.subentries) == 2
 
     # A recorder's channels: those already configured are skipped.
-    result = await hass.config_entries.subentries.async_init((entry.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER})
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER}
+    )
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"next_step_id": "nvr"})
     nvr = {"host": "127.0.0.1", "port": simulator.port, "vendor": "custom", "main_template": "/cam{ch}", "channels": 4}
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], nvr)
@@ -232,7 +214,9 @@ async def test_subentry_flows_add_change_and_refuse_duplicates(
     assert sorted(sub.data["main_url"] for sub in entry.subentries.values()) == [
         simulator.url(f"cam{n}") for n in range(1, 5)
     ]
-    result = await hass.config_entries.subentries.async_init((entry.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER})
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CAMERA), context={"source": SOURCE_USER}
+    )
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"next_step_id": "nvr"})
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], nvr)
     assert result["errors"] == {"base": "already_configured"}
@@ -247,7 +231,12 @@ async def test_subentry_flows_add_change_and_refuse_duplicates(
     assert result["errors"] == {"main_url": "already_configured"}
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
-        {"name": "Ngã ba Đại Thắng", "location": "Đại Thắng", "main_url": simulator.url("cam1"), "sub_url": simulator.url("cam1/sub")},
+        {
+            "name": "Ngã ba Đại Thắng",
+            "location": "Đại Thắng",
+            "main_url": simulator.url("cam1"),
+            "sub_url": simulator.url("cam1/sub"),
+        },
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -259,8 +248,8 @@ async def test_subentry_flows_add_change_and_refuse_duplicates(
 
 
 async def test_reconfigure_renames_site_and_options(hass: HomeAssistant) -> None:
-    entry = site_entry(hass)
-    other = MockConfigEntry(domain=DOMAIN, title="Thôn Trúc", unique_id="thon-truc", data={CONF_SITE_NAME: "Thôn Trúc"})
+    entry = make_site(hass, [])
+    other = MockConfigEntry(domain=DOMAIN, title="Thôn Trúc", unique_id="thon_truc", data={CONF_SITE_NAME: "Thôn Trúc"})
     other.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -271,7 +260,7 @@ async def test_reconfigure_renames_site_and_options(hass: HomeAssistant) -> None
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_SITE_NAME: "Công an xã"})
     assert result["reason"] == "reconfigure_successful"
     assert entry.title == "Công an xã"
-    assert entry.unique_id == "cong-an-xa"
+    assert entry.unique_id == "cong_an_xa"
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_FRAME_TIMEOUT: 9})

@@ -103,7 +103,6 @@ def test_reader_marks_frozen_camera_disconnected_within_read_timeout(own_simulat
         last_frame_at = reader.stats.last_frame_at
         assert last_frame_at is not None
         # Read timeout 2 s: the camera counts as lost that long after its last frame (plus slack).
-        print(f"lost {lost_at - last_frame_at:.2f} s after the last frame")
         assert lost_at - last_frame_at < FAST.read_timeout + 1.0
         assert reader.stats.error is StreamErrorKind.TIMEOUT
         own_simulator.thaw("cam1")

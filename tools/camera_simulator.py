@@ -5,13 +5,19 @@ Run it with Debian's system Python (``/usr/bin/python3``), which has PyGObject
 from ``python3-gi``; the project's venv has no ``gi``. This script deliberately
 imports nothing from the project so it can run outside of it.
 
-Every camera is an H.264 stream with a moving ball on a per-camera colour
-scheme, so frames differ over time (motion detection) and between cameras.
-Extra mounts that always exist:
+Every camera streams H.264 showing a moving ball in a per-camera colour scheme,
+so frames differ over time (motion detection) and between cameras. Extra
+mounts that always exist:
 
 * ``/h265``   an H.265 stream (only if the ``x265enc`` element is installed).
-* ``/silent`` DESCRIBE/SETUP/PLAY succeed but no frame is ever sent, so clients
-  run into their read timeout.
+* ``/silent`` DESCRIBE/SETUP/PLAY succeed but no video packet is ever sent, so
+  clients run into their read timeout.
+
+To keep dozens of streams cheap, each stream's picture is encoded once (x264
+ultrafast/zerolatency, a few seconds that start with a key frame and span
+whole GOPs) and then replayed in a loop in real time through a live
+``appsrc``: serving costs no encoding, and the loop point is a key frame, so
+decoders never see a broken reference.
 
 The process is driven through stdin, one command per line, each answered on
 stdout with exactly one line ``ok <command>`` or ``error <reason>``::
@@ -20,7 +26,7 @@ stdout with exactly one line ``ok <command>`` or ``error <reason>``::
                     answer 404 to new clients until restored
     restore <path>  serve the mount again
     freeze <path>   clients stay connected but get no more frames
-    thaw <path>     frames flow again
+    thaw <path>     frames flow again (continuing the stream where it stopped)
     quit            stop and exit 0 (also on SIGINT/SIGTERM and stdin EOF)
 
 ``drop cam3`` affects ``/cam3`` and ``/cam3/sub``; ``drop cam3/sub`` only the
@@ -32,18 +38,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 DEFAULT_WIDTH = 640
 DEFAULT_HEIGHT = 360
@@ -53,6 +62,8 @@ DEFAULT_BITRATE = 512  # kbit/s
 DEFAULT_SUB_WIDTH = 320
 DEFAULT_SUB_HEIGHT = 180
 DEFAULT_SUB_BITRATE = 128  # kbit/s
+CLIP_SECONDS = 4  # minimum length of the replayed loop
+TICK_MS = 5  # how often the feeders check whether a frame is due
 
 ROLE = "camera-user"
 
@@ -87,7 +98,7 @@ def has_element(name: str) -> bool:
 
 @dataclass(frozen=True)
 class StreamSpec:
-    """One mount point and how to generate its video."""
+    """One mount point and how its video looks."""
 
     mount: str  # "/cam1", "/cam1/sub", "/h265", ...
     label: str
@@ -95,41 +106,154 @@ class StreamSpec:
     height: int
     fps: int
     gop: int
-    bitrate: int
+    bitrate: int  # kbit/s
     index: int = 0  # picks the colour scheme and motion
     codec: str = "h264"
     silent: bool = False
 
-    def launch_line(self) -> str:
-        """Build the gst-launch style description of the media pipeline."""
+    @property
+    def clip_frames(self) -> int:
+        """Loop length: at least CLIP_SECONDS, in whole GOPs."""
+        wanted = max(self.fps * CLIP_SECONDS, self.gop)
+        return math.ceil(wanted / self.gop) * self.gop
+
+    @property
+    def caps(self) -> str:
+        media = "video/x-h265" if self.codec == "h265" else "video/x-h264"
+        return (
+            f"{media},stream-format=byte-stream,alignment=au,"
+            f"width={self.width},height={self.height},framerate={self.fps}/1"
+        )
+
+    def clip_pipeline(self) -> str:
+        """Pipeline that encodes the loop once into an appsink."""
         background, foreground = PALETTE[self.index % len(PALETTE)]
         motion = MOTIONS[self.index % len(MOTIONS)]
-        # I420 is videotestsrc's native format, so no converter is needed; the
-        # valve sits before the encoder so a frozen camera costs no encoding
-        # and the first frame after a thaw still references frames the client
-        # has already decoded.
-        source = (
-            f"videotestsrc is-live=true pattern=ball motion={motion} "
-            f"background-color={background} foreground-color={foreground} "
-            f"! video/x-raw,format=I420,width={self.width},height={self.height},"
-            f"framerate={self.fps}/1 "
-            "! valve name=valve drop=false "
-        )
         if self.codec == "h265":
-            encode = (
-                "! x265enc tune=zerolatency speed-preset=ultrafast "
+            # Closed GOPs: an open-GOP CRA at the loop point would reference
+            # frames from the end of the previous pass.
+            encoder = (
+                "x265enc tune=zerolatency speed-preset=ultrafast "
                 f"key-int-max={self.gop} bitrate={self.bitrate} "
-                "! rtph265pay name=pay0 pt=96 config-interval=1"
+                'option-string="open-gop=0"'
             )
         else:
-            # threads=1: dozens of encoders share two cores, extra threads per
-            # encoder only add scheduling overhead.
-            encode = (
-                "! x264enc tune=zerolatency speed-preset=ultrafast threads=1 "
-                f"key-int-max={self.gop} bitrate={self.bitrate} "
-                "! rtph264pay name=pay0 pt=96 config-interval=1"
+            encoder = (
+                "x264enc tune=zerolatency speed-preset=ultrafast threads=1 "
+                f"key-int-max={self.gop} bitrate={self.bitrate}"
             )
-        return f"( {source}{encode} )"
+        return (
+            f"videotestsrc num-buffers={self.clip_frames} pattern=ball "
+            f"motion={motion} background-color={background} "
+            f"foreground-color={foreground} "
+            f"! video/x-raw,format=I420,width={self.width},height={self.height},"
+            f"framerate={self.fps}/1 "
+            f"! {encoder} ! {self.caps} "
+            "! appsink name=sink sync=false"
+        )
+
+    def launch_line(self) -> str:
+        """The RTSP media: replays the clip pushed into appsrc "src"."""
+        if self.codec == "h265":
+            tail = "h265parse ! rtph265pay name=pay0 pt=96 config-interval=1"
+        else:
+            tail = "h264parse ! rtph264pay name=pay0 pt=96 config-interval=1"
+        # do-timestamp stamps each frame with the running time it is pushed
+        # at, so the RTP timestamps follow the real-time feeder.
+        # The latency bounds tell the sinks there is room for their
+        # processing deadline (the defaults make them warn "add queues").
+        return (
+            "( appsrc name=src is-live=true do-timestamp=true format=time "
+            f"min-latency=0 max-latency={Gst.SECOND} ! {tail} )"
+        )
+
+
+class ClipCache:
+    """Encoded loops, built on first use and shared by every media."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clips: dict[tuple[Any, ...], list[bytes]] = {}
+
+    def get(self, spec: StreamSpec) -> list[bytes]:
+        key = (
+            spec.codec,
+            spec.width,
+            spec.height,
+            spec.fps,
+            spec.gop,
+            spec.bitrate,
+            spec.index % len(PALETTE),
+            spec.index % len(MOTIONS),
+        )
+        # Encoding happens on a server thread during the first DESCRIBE; the
+        # lock makes concurrent first clients wait for one encode.
+        with self._lock:
+            clip = self._clips.get(key)
+            if clip is None:
+                started = time.monotonic()
+                clip = self._clips[key] = _encode_clip(spec)
+                log(
+                    f"{spec.mount}: encoded {len(clip)} frames "
+                    f"({sum(map(len, clip)) // 1024} KiB) in "
+                    f"{time.monotonic() - started:.2f}s"
+                )
+            return clip
+
+
+def _encode_clip(spec: StreamSpec) -> list[bytes]:
+    """Run the clip pipeline and return one byte-stream access unit per frame."""
+    pipeline = Gst.parse_launch(spec.clip_pipeline())
+    sink = pipeline.get_by_name("sink")
+    frames: list[bytes] = []
+    pipeline.set_state(Gst.State.PLAYING)
+    try:
+        while True:
+            sample = sink.emit("try-pull-sample", 10 * Gst.SECOND)
+            if sample is None:
+                break  # EOS (or a stalled encoder, reported below)
+            buffer = sample.get_buffer()
+            if not frames and buffer.has_flags(Gst.BufferFlags.DELTA_UNIT):
+                raise RuntimeError(f"{spec.mount}: clip does not start with a key frame")
+            frames.append(buffer.extract_dup(0, buffer.get_size()))
+    finally:
+        pipeline.set_state(Gst.State.NULL)
+    if len(frames) != spec.clip_frames:
+        raise RuntimeError(
+            f"{spec.mount}: encoder gave {len(frames)} of {spec.clip_frames} frames"
+        )
+    return frames
+
+
+@dataclass
+class _Feeder:
+    """Pushes one media's clip into its appsrc in real time."""
+
+    appsrc: Gst.Element
+    clip: list[bytes]
+    interval: float  # seconds per frame
+    frozen: bool = False
+    position: int = 0  # next clip frame
+    pushed: int = 0
+    next_due: float = 0.0
+
+    def tick(self, now: float) -> None:
+        # A frozen media still gets its very first frame: the server cannot
+        # finish preparing (and answer DESCRIBE) before one arrives.
+        if (self.frozen and self.pushed) or now < self.next_due:
+            return
+        if self.appsrc.current_state != Gst.State.PLAYING:
+            # Not started yet (or already stopped): a frame pushed now would
+            # get no valid timestamp from do-timestamp.
+            self.next_due = now
+            return
+        buffer = Gst.Buffer.new_wrapped(self.clip[self.position])
+        if self.appsrc.emit("push-buffer", buffer) == Gst.FlowReturn.OK:
+            self.position = (self.position + 1) % len(self.clip)
+            self.pushed += 1
+        # Schedule from the ideal time, but never more than one frame behind
+        # so a stall does not end in a burst of frames.
+        self.next_due = max(self.next_due + self.interval, now - self.interval)
 
 
 @dataclass
@@ -137,7 +261,7 @@ class _MediaInfo:
     """What the control commands need from one live media pipeline."""
 
     mount: str
-    valve: Gst.Element
+    feeder: _Feeder
     silence: tuple[Gst.Pad, int] | None = None  # the /silent drop probe
     held: bool = False  # we own one prepare() reference
 
@@ -155,6 +279,11 @@ def _rtp_send_pad(media: GstRtspServer.RTSPMedia) -> Gst.Pad | None:
 def normalize_mount(path: str) -> str:
     """Turn "cam1", "/cam1/" or "cam1/sub" into a mount path like "/cam1"."""
     return "/" + path.strip().strip("/")
+
+
+def is_under(mount: str, target: str) -> bool:
+    """True if mount is target itself or a sub path of it ("/cam3/sub")."""
+    return mount == target or mount.startswith(target + "/")
 
 
 def build_specs(args: argparse.Namespace) -> list[StreamSpec]:
@@ -212,10 +341,10 @@ def build_specs(args: argparse.Namespace) -> list[StreamSpec]:
                 )
             )
 
-    if has_element("x265enc") and has_element("rtph265pay"):
+    if has_element("x265enc") and has_element("h265parse"):
         specs.append(replace(main_defaults, mount="/h265", label="H.265", codec="h265"))
     else:
-        log("x265enc/rtph265pay not installed, /h265 is not served")
+        log("x265enc/h265parse not installed, /h265 is not served")
     specs.append(replace(sub_defaults, mount="/silent", label="silent", silent=True))
 
     mounts = [spec.mount for spec in specs]
@@ -233,31 +362,29 @@ def _stream_overrides(config: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def is_under(mount: str, target: str) -> bool:
-    """True if mount is target itself or a sub path of it ("/cam3/sub")."""
-    return mount == target or mount.startswith(target + "/")
-
-
 class Simulator:
-    """The RTSP server, its mounts, and the stdin control protocol."""
+    """The RTSP server, its mounts, the frame feeders and the stdin protocol."""
 
     def __init__(self, args: argparse.Namespace, specs: list[StreamSpec]) -> None:
         self._loop = GLib.MainLoop()
         self._server = GstRtspServer.RTSPServer()
         self._server.set_address(args.host)
         self._server.set_service(str(args.port))
-        # A client thread blocks while its media prepares; with the default
-        # single client thread one slow DESCRIBE would stall every camera.
+        # A client thread blocks while its media prepares (and encodes its
+        # clip); with the default single client thread that would stall every
+        # other camera.
         self._server.get_thread_pool().set_max_threads(-1)
         self._mounts = self._server.get_mount_points()
         self._specs = {spec.mount: spec for spec in specs}
+        self._clips = ClipCache()
         self._factories: dict[str, GstRtspServer.RTSPMediaFactory] = {}
         self._dropped: set[str] = set()
         self._frozen: set[str] = set()
-        # media-configure and media signals fire on server threads, commands on
-        # the main loop: the lock guards the live media bookkeeping.
+        # media-configure and media signals fire on server threads, commands
+        # and feeder ticks run in the main loop: the lock guards the media map.
         self._lock = threading.Lock()
         self._medias: dict[GstRtspServer.RTSPMedia, _MediaInfo] = {}
+        self._ticking = False
         self._stdin_buffer = b""
 
         if args.user is not None:
@@ -274,7 +401,7 @@ class Simulator:
         token.set_string("media.factory.role", ROLE)
         # Digest only: the point is to exercise the client's digest handshake.
         auth.add_digest(user, password, token)
-        auth.set_supported_methods(GstRtspServer.RTSPAuthMethod.DIGEST)
+        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
         return auth
 
     def _make_factory(
@@ -282,13 +409,12 @@ class Simulator:
     ) -> GstRtspServer.RTSPMediaFactory:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(spec.launch_line())
-        # One pipeline/encoder per mount no matter how many clients watch it.
+        # One pipeline per mount no matter how many clients watch it.
         factory.set_shared(True)
-        # Every FFmpeg PLAY carries "Range: npt=0-", and the server answers it
-        # with a flushing seek of the (seekable) videotestsrc that then waits
-        # for a new preroll: that glitches every viewer of the shared media
-        # and hangs PLAY while the valve is closed. This clock mode makes the
-        # server treat the media as not seekable, so PLAY never seeks.
+        # Every FFmpeg PLAY carries "Range: npt=0-", which the server turns
+        # into a flushing seek that waits for a new preroll: that glitches
+        # every viewer of the shared media and hangs PLAY on a frozen one.
+        # This clock mode makes the server treat the media as not seekable.
         factory.set_publish_clock_mode(
             GstRtspServer.RTSPPublishClockMode.CLOCK_AND_OFFSET
         )
@@ -298,7 +424,7 @@ class Simulator:
                 "media.factory.construct=(boolean)true"
             )[0]
             factory.add_role_from_structure(permissions)
-        factory.connect("media-configure", self._on_media_configure, spec.mount)
+        factory.connect("media-configure", self._on_media_configure, spec)
         return factory
 
     # -- media bookkeeping (server threads) ---------------------------------
@@ -307,38 +433,47 @@ class Simulator:
         self,
         _factory: GstRtspServer.RTSPMediaFactory,
         media: GstRtspServer.RTSPMedia,
-        mount: str,
+        spec: StreamSpec,
     ) -> None:
-        element = media.get_element()
-        info = _MediaInfo(mount=mount, valve=element.get_by_name("valve"))
+        appsrc = media.get_element().get_by_name("src")
+        appsrc.set_property("caps", Gst.Caps.from_string(spec.caps))
+        feeder = _Feeder(
+            appsrc=appsrc,
+            clip=self._clips.get(spec),
+            interval=1 / spec.fps,
+            next_due=time.monotonic(),
+        )
+        info = _MediaInfo(mount=spec.mount, feeder=feeder)
+        with self._lock:
+            feeder.frozen = spec.silent or spec.mount in self._frozen
+            # Registered before preparing: preparing needs a first frame.
+            self._medias[media] = info
+            if not self._ticking:
+                # The ticker only runs while there are media, so an unused
+                # simulator costs no CPU. timeout_add is thread-safe.
+                self._ticking = True
+                GLib.timeout_add(TICK_MS, self._tick)
         media.connect("prepared", self._on_media_prepared, info)
-        media.connect("unprepared", self._on_media_unprepared, info)
+        media.connect("unprepared", self._on_media_unprepared)
 
     def _on_media_prepared(
         self, media: GstRtspServer.RTSPMedia, info: _MediaInfo
     ) -> None:
-        silent = self._specs[info.mount].silent
-        with self._lock:
-            self._medias[media] = info
-            drop = silent or info.mount in self._frozen
         if not info.held:
             # Keep the media prepared after its last viewer leaves, like a
-            # real camera that never stops encoding. Otherwise a client that
-            # reconnects right after a TEARDOWN gets the unpreparing media
-            # from the factory's cache and a 503 ("can not reuse media").
-            # A second prepare() only counts a reference; drop/quit release it.
+            # real camera that never stops. Otherwise a client reconnecting
+            # right after a TEARDOWN gets the unpreparing media from the
+            # factory's cache and a 503 ("can not reuse media"). A second
+            # prepare() only counts a reference; drop/quit release it.
             info.held = media.prepare(None)
-        # The valve may only close now: preparing needs a first buffer for
-        # the SDP's caps, or DESCRIBE would hang.
-        info.valve.set_property("drop", drop)
-        if silent and info.silence is None:
-            # That first RTP packet is parked (by the server's blocking probe)
-            # on rtpbin's send_rtp_src_0 pad and would go out on PLAY. A probe
-            # added after the blocking one still sees it and drops it, so
-            # /silent never sends a single video packet.
+        if self._specs[info.mount].silent and info.silence is None:
+            # The first frame, needed to prepare, is parked by the server's
+            # blocking probe on rtpbin's send_rtp_src_0 and would go out on
+            # PLAY. A probe added after that one still sees it and drops it,
+            # so /silent never sends a single video packet.
             pad = _rtp_send_pad(media)
             if pad is None:
-                log(f"{info.mount}: rtpbin pad not found, a first packet may leak")
+                log(f"{info.mount}: rtpbin pad not found, a first frame may leak")
             else:
                 probe = pad.add_probe(
                     Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST,
@@ -346,17 +481,20 @@ class Simulator:
                 )
                 info.silence = (pad, probe)
 
-    def _on_media_unprepared(
-        self, media: GstRtspServer.RTSPMedia, info: _MediaInfo
-    ) -> None:
+    def _on_media_unprepared(self, media: GstRtspServer.RTSPMedia) -> None:
         with self._lock:
             self._medias.pop(media, None)
-        # A reused media must be able to preroll again (see media-configure).
-        info.valve.set_property("drop", False)
-        if info.silence is not None:
-            pad, probe = info.silence
-            pad.remove_probe(probe)
-            info.silence = None
+
+    def _tick(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            feeders = [info.feeder for info in self._medias.values()]
+            if not feeders:
+                self._ticking = False
+                return False
+        for feeder in feeders:
+            feeder.tick(now)
+        return True
 
     # -- commands (main loop) -----------------------------------------------
 
@@ -367,14 +505,23 @@ class Simulator:
             raise ValueError(f"unknown path {path!r}")
         return mounts
 
+    def _medias_of(
+        self, mounts: list[str]
+    ) -> dict[GstRtspServer.RTSPMedia, _MediaInfo]:
+        with self._lock:
+            return {
+                media: info
+                for media, info in self._medias.items()
+                if info.mount in mounts
+            }
+
     def drop(self, path: str) -> None:
         mounts = self._targets(path)
         for mount in mounts:
             if mount not in self._dropped:
                 self._mounts.remove_factory(mount)
                 self._dropped.add(mount)
-        with self._lock:
-            medias = {media for media, info in self._medias.items() if info.mount in mounts}
+        medias = self._medias_of(mounts)
 
         def on_session(
             _client: GstRtspServer.RTSPClient, session: GstRtspServer.RTSPSession
@@ -394,6 +541,16 @@ class Simulator:
             return GstRtspServer.RTSPFilterResult.KEEP
 
         self._server.client_filter(on_client)
+        # Let the pipelines go once their last (now closed) session is gone,
+        # so a restored camera starts from a fresh media.
+        self._release(medias)
+
+    @staticmethod
+    def _release(medias: dict[GstRtspServer.RTSPMedia, _MediaInfo]) -> None:
+        for media, info in medias.items():
+            if info.held:
+                info.held = False
+                media.unprepare()
 
     def restore(self, path: str) -> None:
         for mount in self._targets(path):
@@ -408,18 +565,18 @@ class Simulator:
         self._set_frozen(self._targets(path), frozen=False)
 
     def _set_frozen(self, mounts: list[str], *, frozen: bool) -> None:
+        mounts = [mount for mount in mounts if not self._specs[mount].silent]
         with self._lock:
             if frozen:
                 self._frozen.update(mounts)
             else:
                 self._frozen.difference_update(mounts)
-            valves = [
-                info.valve
-                for info in self._medias.values()
-                if info.mount in mounts and not self._specs[info.mount].silent
-            ]
-        for valve in valves:
-            valve.set_property("drop", frozen)
+        now = time.monotonic()
+        for info in self._medias_of(mounts).values():
+            info.feeder.frozen = frozen
+            # The next pushed frame continues the clip where it stopped, so
+            # it references frames the clients already have.
+            info.feeder.next_due = now
 
     def handle_command(self, line: str) -> None:
         words = line.split()
@@ -465,10 +622,13 @@ class Simulator:
         return False
 
     def stop(self) -> None:
-        """Disconnect everybody and leave the main loop."""
+        """Disconnect everybody, release the pipelines, leave the main loop."""
         self._server.client_filter(
             lambda _server, _client: GstRtspServer.RTSPFilterResult.REMOVE
         )
+        with self._lock:
+            medias = dict(self._medias)
+        self._release(medias)
         self._loop.quit()
 
     def run(self) -> int:
@@ -477,10 +637,14 @@ class Simulator:
             return 1
         port = self._server.get_bound_port()
         for spec in self._specs.values():
-            log(f"rtsp://{self._server.get_address()}:{port}{spec.mount} {spec}")
-        stdin_fd = sys.stdin.fileno()
+            log(
+                f"rtsp://{self._server.get_address()}:{port}{spec.mount} "
+                f"{spec.label!r} {spec.codec} {spec.width}x{spec.height} "
+                f"{spec.fps} fps gop {spec.gop} {spec.bitrate} kbit/s"
+                + (" (silent)" if spec.silent else "")
+            )
         GLib.io_add_watch(
-            stdin_fd,
+            sys.stdin.fileno(),
             GLib.PRIORITY_DEFAULT,
             GLib.IOCondition.IN | GLib.IOCondition.HUP | GLib.IOCondition.ERR,
             self._on_stdin,
@@ -523,6 +687,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--user and --password go together")
     if args.cameras < 0:
         parser.error("--cameras must be >= 0")
+    if min(args.fps, args.gop) < 1:
+        parser.error("--fps and --gop must be >= 1")
     return args
 
 

@@ -38,6 +38,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: NguDoanConfigEntry) -> b
     entry.runtime_data = SiteData(site=site, coordinator=coordinator)
 
     _register_site_device(hass, entry)
+    _remove_stale_devices(hass, entry)
     site.start()  # returns at once; cameras connect on their own threads
     # From here on a failure must stop the readers again, or their threads would outlive the entry.
     entry.async_on_unload(lambda: _schedule_stop(hass, site))
@@ -78,3 +79,13 @@ def _register_site_device(hass: HomeAssistant, entry: NguDoanConfigEntry) -> Non
         model="Site",
         entry_type=dr.DeviceEntryType.SERVICE,
     )
+
+
+def _remove_stale_devices(hass: HomeAssistant, entry: NguDoanConfigEntry) -> None:
+    """Drop devices of cameras that are no longer part of the site (e.g. removed while unloaded)."""
+    device_registry = dr.async_get(hass)
+    known = {entry.entry_id, *entry.subentries}
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        ids = {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
+        if not ids & known:
+            device_registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)

@@ -83,9 +83,7 @@ def nvr_schema(defaults: Mapping[str, Any] | None = None) -> vol.Schema:
                     mode=selector.SelectSelectorMode.DROPDOWN,
                 )
             ),
-            vol.Optional(
-                CONF_MAIN_TEMPLATE, description={"suggested_value": defaults.get(CONF_MAIN_TEMPLATE)}
-            ): _TEXT,
+            vol.Optional(CONF_MAIN_TEMPLATE, description={"suggested_value": defaults.get(CONF_MAIN_TEMPLATE)}): _TEXT,
             vol.Optional(CONF_SUB_TEMPLATE, description={"suggested_value": defaults.get(CONF_SUB_TEMPLATE)}): _TEXT,
             vol.Required(CONF_CHANNELS, default=defaults.get(CONF_CHANNELS, 4)): vol.All(
                 selector.NumberSelector(
@@ -122,8 +120,10 @@ def configured_stream_ids(hass: HomeAssistant, *, except_subentry: str | None = 
 
 
 def normalize_camera(user_input: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Clean the camera form: trim, move credentials typed into a URL to their own fields, keep the old
-    password when none was typed."""
+    """Clean the camera form.
+
+    Trims, moves credentials typed into a URL to their own fields, keeps the old password when none was typed.
+    """
     data: dict[str, Any] = {
         CONF_NAME: str(user_input.get(CONF_NAME) or (previous or {}).get(CONF_NAME, "")).strip(),
         CONF_LOCATION: str(user_input.get(CONF_LOCATION) or "").strip(),
@@ -193,7 +193,9 @@ def nvr_template(data: Mapping[str, Any]) -> NvrTemplate:
         return NVR_TEMPLATES[vendor]
     main = str(data.get(CONF_MAIN_TEMPLATE) or "").strip()
     sub = str(data.get(CONF_SUB_TEMPLATE) or "").strip() or None
-    return NvrTemplate(main=_full_template(CONF_MAIN_TEMPLATE, main), sub=_full_template(CONF_SUB_TEMPLATE, sub) if sub else None)
+    return NvrTemplate(
+        main=_full_template(CONF_MAIN_TEMPLATE, main), sub=_full_template(CONF_SUB_TEMPLATE, sub) if sub else None
+    )
 
 
 def _full_template(field: str, template: str) -> str:

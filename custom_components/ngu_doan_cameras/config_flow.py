@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import voluptuous as vol
@@ -35,8 +36,8 @@ from .camera_form import (
     async_validate_nvr,
     camera_schema,
     camera_unique_id,
-    nvr_schema,
     normalize_camera,
+    nvr_schema,
 )
 from .const import (
     CONF_FRAME_TIMEOUT,
@@ -110,7 +111,9 @@ class NguDoanConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 return self._create_site([_subentry(data)])
         return self.async_show_form(
-            step_id="camera", data_schema=self.add_suggested_values_to_schema(camera_schema(), user_input), errors=errors
+            step_id="camera",
+            data_schema=self.add_suggested_values_to_schema(camera_schema(), user_input),
+            errors=errors,
         )
 
     async def async_step_nvr(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -241,7 +244,9 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             else:
                 return self.async_create_entry(title=data[CONF_NAME], data=data, unique_id=camera_unique_id(data))
         return self.async_show_form(
-            step_id="camera", data_schema=self.add_suggested_values_to_schema(camera_schema(), user_input), errors=errors
+            step_id="camera",
+            data_schema=self.add_suggested_values_to_schema(camera_schema(), user_input),
+            errors=errors,
         )
 
     async def async_step_nvr(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
@@ -255,7 +260,16 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             else:
                 entry = self._get_entry()
                 for data in cameras[:-1]:
-                    self.hass.config_entries.async_add_subentry(entry, ConfigSubentry(**_subentry(data)))
+                    subentry = _subentry(data)
+                    self.hass.config_entries.async_add_subentry(
+                        entry,
+                        ConfigSubentry(
+                            data=MappingProxyType(dict(subentry["data"])),
+                            subentry_type=subentry["subentry_type"],
+                            title=subentry["title"],
+                            unique_id=subentry["unique_id"],
+                        ),
+                    )
                 last = cameras[-1]
                 return self.async_create_entry(title=last[CONF_NAME], data=last, unique_id=camera_unique_id(last))
         return self.async_show_form(step_id="nvr", data_schema=nvr_schema(user_input), errors=errors)

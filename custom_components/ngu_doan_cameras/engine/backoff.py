@@ -20,5 +20,6 @@ class Backoff:
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before attempt number `attempt`."""
-        ceiling = min(self.cap, self.base * (2 ** min(attempt, 30)))
-        return ceiling * (0.5 + 0.5 * self.rng.random())
+        ceiling: float = min(self.cap, self.base * 2.0 ** min(attempt, 30))
+        jitter: float = self.rng.random()
+        return ceiling * (0.5 + 0.5 * jitter)

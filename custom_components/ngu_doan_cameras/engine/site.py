@@ -94,8 +94,11 @@ class Site:
             camera.reader.start()
 
     def stop(self) -> None:
-        """Stop every reader and join its thread. Blocking: readers stop in parallel, so this takes at
-        most one open or read timeout however many cameras there are."""
+        """Stop every reader and join its thread.
+
+        Blocking: readers stop in parallel, so this takes at most one open or read timeout however many
+        cameras there are.
+        """
         for camera in self.cameras.values():
             camera.reader.request_stop()
         for camera in self.cameras.values():

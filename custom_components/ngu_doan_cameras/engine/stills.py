@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any, cast
 
 import av
 from av.video.frame import VideoFrame
@@ -30,8 +31,11 @@ def scaled_size(width: int, height: int, want_width: int | None, want_height: in
 
 
 class JpegEncoder:
-    """libjpeg-turbo straight from the YUV planes when available (as Home Assistant's camera uses);
-    FFmpeg's MJPEG encoder otherwise."""
+    """JPEG encoder.
+
+    libjpeg-turbo straight from the YUV planes when available (as Home Assistant's camera uses it);
+    FFmpeg's MJPEG encoder otherwise.
+    """
 
     def __init__(self, quality: int = JPEG_QUALITY) -> None:
         self._quality = quality
@@ -52,7 +56,7 @@ class JpegEncoder:
         return _encode_with_ffmpeg(frame, self._quality)
 
 
-def _load_turbojpeg() -> object | None:
+def _load_turbojpeg() -> Any:
     try:
         from turbojpeg import TurboJPEG  # noqa: PLC0415
 
@@ -63,7 +67,7 @@ def _load_turbojpeg() -> object | None:
 
 
 def _encode_with_ffmpeg(frame: VideoFrame, quality: int) -> bytes:
-    context = av.CodecContext.create("mjpeg", "w")
+    context = cast(av.VideoCodecContext, av.CodecContext.create("mjpeg", "w"))
     context.width = frame.width
     context.height = frame.height
     context.pix_fmt = "yuvj420p"
