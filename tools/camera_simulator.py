@@ -219,9 +219,7 @@ def _encode_clip(spec: StreamSpec) -> list[bytes]:
     finally:
         pipeline.set_state(Gst.State.NULL)
     if len(frames) != spec.clip_frames:
-        raise RuntimeError(
-            f"{spec.mount}: encoder gave {len(frames)} of {spec.clip_frames} frames"
-        )
+        raise RuntimeError(f"{spec.mount}: encoder gave {len(frames)} of {spec.clip_frames} frames")
     return frames
 
 
@@ -309,12 +307,14 @@ def build_specs(args: argparse.Namespace) -> list[StreamSpec]:
         with open(args.config, encoding="utf-8") as file:
             cameras = json.load(file)
         if not isinstance(cameras, list):
-            raise ValueError("config must be a JSON list of camera objects")
+            raise TypeError("config must be a JSON list of camera objects")
     else:
         cameras = [{"path": f"cam{number}"} for number in range(1, args.cameras + 1)]
 
     specs: list[StreamSpec] = []
     for index, camera in enumerate(cameras):
+        if not isinstance(camera, dict):
+            raise TypeError(f"camera #{index + 1} is not a JSON object")
         mount = normalize_mount(str(camera.get("path", f"cam{index + 1}")))
         label = str(camera.get("label", mount.lstrip("/")))
         main = replace(
@@ -329,17 +329,18 @@ def build_specs(args: argparse.Namespace) -> list[StreamSpec]:
         if sub_config is None and args.sub and not args.config:
             sub_config = {}
         if sub_config is not None:
-            specs.append(
-                replace(
-                    sub_defaults,
-                    mount=f"{mount}/sub",
-                    label=f"{label} (sub)",
-                    fps=main.fps,
-                    gop=main.gop,
-                    index=index,
-                    **_stream_overrides(sub_config),
-                )
-            )
+            if not isinstance(sub_config, dict):
+                raise TypeError(f"{mount}: sub must be a JSON object")
+            # The sub stream follows its camera's timing unless told otherwise.
+            sub_values: dict[str, Any] = {
+                "mount": f"{mount}/sub",
+                "label": f"{label} (sub)",
+                "index": index,
+                "fps": main.fps,
+                "gop": main.gop,
+            }
+            sub_values.update(_stream_overrides(sub_config))
+            specs.append(replace(sub_defaults, **sub_values))
 
     if has_element("x265enc") and has_element("h265parse"):
         specs.append(replace(main_defaults, mount="/h265", label="H.265", codec="h265"))
@@ -353,13 +354,9 @@ def build_specs(args: argparse.Namespace) -> list[StreamSpec]:
     return specs
 
 
-def _stream_overrides(config: dict[str, Any]) -> dict[str, int]:
+def _stream_overrides(config: dict[str, Any]) -> dict[str, Any]:
     """Pick the per-stream numeric keys present in a config object."""
-    return {
-        key: int(config[key])
-        for key in ("width", "height", "fps", "gop", "bitrate")
-        if key in config
-    }
+    return {key: int(config[key]) for key in ("width", "height", "fps", "gop", "bitrate") if key in config}
 
 
 class Simulator:
@@ -404,9 +401,7 @@ class Simulator:
         auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
         return auth
 
-    def _make_factory(
-        self, spec: StreamSpec, *, with_auth: bool
-    ) -> GstRtspServer.RTSPMediaFactory:
+    def _make_factory(self, spec: StreamSpec, *, with_auth: bool) -> GstRtspServer.RTSPMediaFactory:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(spec.launch_line())
         # One pipeline per mount no matter how many clients watch it.
@@ -415,13 +410,10 @@ class Simulator:
         # into a flushing seek that waits for a new preroll: that glitches
         # every viewer of the shared media and hangs PLAY on a frozen one.
         # This clock mode makes the server treat the media as not seekable.
-        factory.set_publish_clock_mode(
-            GstRtspServer.RTSPPublishClockMode.CLOCK_AND_OFFSET
-        )
+        factory.set_publish_clock_mode(GstRtspServer.RTSPPublishClockMode.CLOCK_AND_OFFSET)
         if with_auth:
             permissions = Gst.Structure.from_string(
-                f"{ROLE}, media.factory.access=(boolean)true, "
-                "media.factory.construct=(boolean)true"
+                f"{ROLE}, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
             )[0]
             factory.add_role_from_structure(permissions)
         factory.connect("media-configure", self._on_media_configure, spec)
@@ -456,9 +448,7 @@ class Simulator:
         media.connect("prepared", self._on_media_prepared, info)
         media.connect("unprepared", self._on_media_unprepared)
 
-    def _on_media_prepared(
-        self, media: GstRtspServer.RTSPMedia, info: _MediaInfo
-    ) -> None:
+    def _on_media_prepared(self, media: GstRtspServer.RTSPMedia, info: _MediaInfo) -> None:
         if not info.held:
             # Keep the media prepared after its last viewer leaves, like a
             # real camera that never stops. Otherwise a client reconnecting
@@ -505,15 +495,9 @@ class Simulator:
             raise ValueError(f"unknown path {path!r}")
         return mounts
 
-    def _medias_of(
-        self, mounts: list[str]
-    ) -> dict[GstRtspServer.RTSPMedia, _MediaInfo]:
+    def _medias_of(self, mounts: list[str]) -> dict[GstRtspServer.RTSPMedia, _MediaInfo]:
         with self._lock:
-            return {
-                media: info
-                for media, info in self._medias.items()
-                if info.mount in mounts
-            }
+            return {media: info for media, info in self._medias.items() if info.mount in mounts}
 
     def drop(self, path: str) -> None:
         mounts = self._targets(path)
@@ -598,7 +582,7 @@ class Simulator:
                 reply(f"ok {line}")
             else:
                 reply(f"error unknown command {line!r}")
-        except Exception as err:  # noqa: BLE001 - every failure must be answered
+        except Exception as err:  # every failure must be answered
             log(f"command {line!r} failed: {err!r}")
             reply(f"error {err}")
 
@@ -623,9 +607,7 @@ class Simulator:
 
     def stop(self) -> None:
         """Disconnect everybody, release the pipelines, leave the main loop."""
-        self._server.client_filter(
-            lambda _server, _client: GstRtspServer.RTSPFilterResult.REMOVE
-        )
+        self._server.client_filter(lambda _server, _client: GstRtspServer.RTSPFilterResult.REMOVE)
         with self._lock:
             medias = dict(self._medias)
         self._release(medias)
@@ -640,8 +622,7 @@ class Simulator:
             log(
                 f"rtsp://{self._server.get_address()}:{port}{spec.mount} "
                 f"{spec.label!r} {spec.codec} {spec.width}x{spec.height} "
-                f"{spec.fps} fps gop {spec.gop} {spec.bitrate} kbit/s"
-                + (" (silent)" if spec.silent else "")
+                f"{spec.fps} fps gop {spec.gop} {spec.bitrate} kbit/s" + (" (silent)" if spec.silent else "")
             )
         GLib.io_add_watch(
             sys.stdin.fileno(),
@@ -659,17 +640,13 @@ class Simulator:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument(
-        "--port", type=int, default=8554, help="0 picks a free port (see READY)"
-    )
+    parser.add_argument("--port", type=int, default=8554, help="0 picks a free port (see READY)")
     parser.add_argument("--cameras", type=int, default=1, help="serve /cam1../camN")
     parser.add_argument(
         "--config",
         help='JSON list of {"path", "label", "width", "height", "fps", "sub": {...}}',
     )
-    parser.add_argument(
-        "--sub", action="store_true", help="also serve /camN/sub (not with --config)"
-    )
+    parser.add_argument("--sub", action="store_true", help="also serve /camN/sub (not with --config)")
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
     parser.add_argument("--height", type=int, default=DEFAULT_HEIGHT)
     parser.add_argument("--fps", type=int, default=DEFAULT_FPS)
@@ -677,9 +654,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bitrate", type=int, default=DEFAULT_BITRATE, help="kbit/s")
     parser.add_argument("--sub-width", type=int, default=DEFAULT_SUB_WIDTH)
     parser.add_argument("--sub-height", type=int, default=DEFAULT_SUB_HEIGHT)
-    parser.add_argument(
-        "--sub-bitrate", type=int, default=DEFAULT_SUB_BITRATE, help="kbit/s"
-    )
+    parser.add_argument("--sub-bitrate", type=int, default=DEFAULT_SUB_BITRATE, help="kbit/s")
     parser.add_argument("--user", help="require RTSP digest auth with this user")
     parser.add_argument("--password", help="password for --user")
     args = parser.parse_args(argv)
@@ -697,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     Gst.init(None)
     try:
         specs = build_specs(args)
-    except (OSError, ValueError) as err:
+    except (OSError, TypeError, ValueError) as err:
         log(f"bad configuration: {err}")
         return 2
     return Simulator(args, specs).run()

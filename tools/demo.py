@@ -109,7 +109,7 @@ class HomeAssistantProcess:
         with urllib.request.urlopen(request, timeout=10) as response:
             return str(json.load(response)["access_token"])
 
-    def _request(self, path: str, data: Any = None, *, auth: bool = True) -> urllib.request.Request:
+    def request(self, path: str, data: Any = None, *, auth: bool = True) -> urllib.request.Request:
         headers = {"Content-Type": "application/json"}
         if auth and self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -117,16 +117,16 @@ class HomeAssistantProcess:
         return urllib.request.Request(f"{self.base}{path}", data=body, headers=headers)
 
     def get_json(self, path: str, *, auth: bool = True) -> Any:
-        with urllib.request.urlopen(self._request(path, auth=auth), timeout=10) as response:
+        with urllib.request.urlopen(self.request(path, auth=auth), timeout=10) as response:
             return json.load(response)
 
     def post_json(self, path: str, data: Any, *, auth: bool = True) -> Any:
-        with urllib.request.urlopen(self._request(path, data, auth=auth), timeout=10) as response:
+        with urllib.request.urlopen(self.request(path, data, auth=auth), timeout=10) as response:
             return json.load(response)
 
     def get_bytes(self, path: str) -> tuple[int, bytes]:
         try:
-            with urllib.request.urlopen(self._request(path), timeout=10) as response:
+            with urllib.request.urlopen(self.request(path), timeout=10) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as err:
             return err.code, b""
@@ -198,7 +198,7 @@ def state_of(states: dict[str, dict[str, Any]], entity_id: str) -> str:
 
 
 def area_of(hass: HomeAssistantProcess, entity_id: str) -> str:
-    request = hass._request("/api/template", {"template": f"{{{{ area_name('{entity_id}') }}}}"})
+    request = hass.request("/api/template", {"template": f"{{{{ area_name('{entity_id}') }}}}"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.read().decode()
 
@@ -216,7 +216,7 @@ def latency_ms(hass: HomeAssistantProcess, entity_id: str, count: int = 100, wid
 
 
 def p95(samples: list[float]) -> float:
-    return sorted(samples)[max(0, int(round(0.95 * len(samples))) - 1)]
+    return sorted(samples)[max(0, round(0.95 * len(samples)) - 1)]
 
 
 def check(hass: HomeAssistantProcess, sim: CameraSimulator, up_at: float) -> bool:

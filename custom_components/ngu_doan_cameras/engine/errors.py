@@ -52,7 +52,7 @@ def classify(exc: BaseException) -> StreamErrorKind:
     """Map a PyAV/FFmpeg (or socket) exception to a kind."""
     if isinstance(exc, StreamError):
         return exc.kind
-    if isinstance(exc, av.error.HTTPUnauthorizedError | av.error.HTTPForbiddenError | PermissionError):
+    if isinstance(exc, av.error.HTTPUnauthorizedError | av.error.HTTPForbiddenError):
         return StreamErrorKind.INVALID_AUTH
     if isinstance(exc, av.error.HTTPNotFoundError):
         return StreamErrorKind.NOT_FOUND
@@ -63,9 +63,8 @@ def classify(exc: BaseException) -> StreamErrorKind:
     if isinstance(exc, av.error.DecoderNotFoundError):
         return StreamErrorKind.UNSUPPORTED_CODEC
     code = getattr(exc, "errno", None)
-    if code == errno.EACCES:
-        return StreamErrorKind.INVALID_AUTH
-    if code in _TIMEOUT_ERRNOS:
+    # A camera that never answers PLAY surfaces as EPERM: a stuck camera, not a refused password.
+    if code in _TIMEOUT_ERRNOS or code == errno.EPERM:
         return StreamErrorKind.TIMEOUT
     if code in _CONNECT_ERRNOS or isinstance(exc, ConnectionError | av.error.HTTPClientError | OSError):
         return StreamErrorKind.CANNOT_CONNECT

@@ -13,12 +13,19 @@ from .errors import StreamError, StreamErrorKind, classify, describe
 # for stills and detection when it is a sub stream.
 LIVE_VIEW_CODECS = frozenset({"h264", "hevc"})
 
+# RTSP over TCP: no lost UDP packets (no grey smears), one port through the commune's routers.
 RTSP_OPTIONS = {"rtsp_transport": "tcp", "rtsp_flags": "prefer_tcp"}
+# Cameras describe their video in the SDP, so half a second of probing is enough; FFmpeg's default
+# (5 s budget, about 2 s in practice) would delay every first still and every config flow.
+PROBE_OPTIONS = {"analyzeduration": "500000"}
 
 
 def open_options(url: str) -> dict[str, str]:
-    """FFmpeg options for `url`: RTSP over TCP (no lost UDP packets, one port through NAT)."""
-    return dict(RTSP_OPTIONS) if url.lower().startswith("rtsp") else {}
+    """FFmpeg options for opening `url`."""
+    options = dict(PROBE_OPTIONS)
+    if url.lower().startswith("rtsp"):
+        options.update(RTSP_OPTIONS)
+    return options
 
 
 @dataclass(frozen=True, slots=True)
