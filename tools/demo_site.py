@@ -150,6 +150,17 @@ def write_config(config_dir: Path, rtsp_base: str, port: int) -> None:
         link.symlink_to(target, target_is_directory=True)
     storage = config_dir / ".storage"
     storage.mkdir(exist_ok=True)
+    onboarding = storage / "onboarding"
+    if not onboarding.exists():
+        # Location and analytics are settled here; only the account is left (scripts/develop makes it
+        # through the onboarding API). Skipping the location step keeps core from adding its default
+        # integrations (weather, radio, text-to-speech), which a police station's demo does not need.
+        onboarding.write_text(
+            json.dumps(
+                {"version": 4, "minor_version": 1, "key": "onboarding", "data": {"done": ["core_config", "analytics"]}}
+            ),
+            encoding="utf-8",
+        )
     entries = storage / "core.config_entries"
     current = json.loads(entries.read_text(encoding="utf-8")) if entries.exists() else None
     # Keep an existing demo's ids (and so its devices and dashboards); only the port of the simulator moves.
