@@ -224,7 +224,10 @@ async def test_subentry_flows_add_change_and_refuse_duplicates(hass: HomeAssista
     # Change a camera: rename, move; an empty password keeps the old one.
     first = next(sub for sub in entry.subentries.values() if sub.title == "Camera 1")
     result = await entry.start_subentry_reconfigure_flow(hass, SUBENTRY_CAMERA, first.subentry_id)
-    assert result["step_id"] == "reconfigure"
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["connection", "detection"]
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"next_step_id": "connection"})
+    assert result["step_id"] == "connection"
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"main_url": simulator.url("cam2")} | {"name": "x"}
     )

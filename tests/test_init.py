@@ -52,6 +52,10 @@ async def test_site_setup_devices_areas_and_unload(hass: HomeAssistant, simulato
         "sensor.camera_1_bit_rate",
         "sensor.camera_1_last_frame",
         "sensor.camera_1_reconnects",
+        "binary_sensor.camera_1_motion",
+        "binary_sensor.camera_1_tamper",
+        "switch.camera_1_detection",
+        "number.camera_1_motion_sensitivity",
     }
     # Entities belong to the camera's subentry, so removing the camera removes them.
     assert {e.config_subentry_id for e in camera_1_entities.values()} == {

@@ -7,22 +7,36 @@ setup never waits for a camera.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .const import CONF_FRAME_TIMEOUT, CONF_SITE_NAME, DEFAULT_FRAME_TIMEOUT, DOMAIN, STREAM_OPEN_TIMEOUT
+from .const import (
+    CONF_DETECTION,
+    CONF_FRAME_TIMEOUT,
+    CONF_SITE_NAME,
+    DEFAULT_FRAME_TIMEOUT,
+    DOMAIN,
+    STREAM_OPEN_TIMEOUT,
+)
 from .coordinator import SiteCoordinator
-from .data import NguDoanConfigEntry, SiteData, camera_config, camera_subentries
+from .data import NguDoanConfigEntry, SiteData, camera_config, camera_subentries, detection_settings
 from .engine.reader import ReaderSettings
 from .engine.site import Site
 from .log_redaction import install_log_redaction
 
 _LOGGER = logging.getLogger(__name__)
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.CAMERA, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.CAMERA,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: NguDoanConfigEntry) -> bool:
@@ -33,9 +47,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: NguDoanConfigEntry) -> b
         read_timeout=float(entry.options.get(CONF_FRAME_TIMEOUT, DEFAULT_FRAME_TIMEOUT)),
     )
     site = Site([camera_config(sub) for sub in camera_subentries(entry)], settings)
-    coordinator = SiteCoordinator(hass, entry.entry_id, entry.data[CONF_SITE_NAME], site)
+    coordinator = SiteCoordinator(hass, entry, entry.data[CONF_SITE_NAME], site)
     site.on_state = coordinator.on_reader_state
-    entry.runtime_data = SiteData(site=site, coordinator=coordinator)
+    site.on_detection = coordinator.on_detection
+    entry.runtime_data = SiteData(site=site, coordinator=coordinator, fingerprint=_stream_fingerprint(entry))
 
     _register_site_device(hass, entry)
     _remove_stale_devices(hass, entry)
@@ -64,8 +79,29 @@ def _schedule_stop(hass: HomeAssistant, site: Site) -> None:
 
 
 async def _async_reload_on_change(hass: HomeAssistant, entry: NguDoanConfigEntry) -> None:
-    """Cameras added, removed or changed, or options changed: rebuild the site."""
-    hass.config_entries.async_schedule_reload(entry.entry_id)
+    """Cameras added, removed or changed, or options changed: rebuild the site.
+
+    Detection settings alone (the switch, the sensitivity, zones) are applied live: the readers keep
+    streaming and nothing is missed while an officer tunes a camera.
+    """
+    data = entry.runtime_data
+    if _stream_fingerprint(entry) != data.fingerprint:
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+        return
+    for subentry in camera_subentries(entry):
+        data.site.camera(subentry.subentry_id).detection.update_settings(
+            detection_settings(subentry.data.get(CONF_DETECTION))
+        )
+    data.coordinator.async_update_listeners()
+
+
+def _stream_fingerprint(entry: NguDoanConfigEntry) -> str:
+    """Everything that needs the readers rebuilt when it changes (all but detection settings)."""
+    cameras = {
+        sub.subentry_id: {key: value for key, value in sub.data.items() if key != CONF_DETECTION}
+        for sub in camera_subentries(entry)
+    }
+    return json.dumps([entry.title, dict(entry.data), dict(entry.options), cameras], sort_keys=True, default=str)
 
 
 def _register_site_device(hass: HomeAssistant, entry: NguDoanConfigEntry) -> None:

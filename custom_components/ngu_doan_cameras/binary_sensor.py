@@ -1,9 +1,10 @@
-"""Binary sensors of each camera: connectivity (does the camera deliver frames)."""
+"""Binary sensors of each camera: connectivity, motion, tamper."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -15,17 +16,45 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import NguDoanConfigEntry, camera_subentries
-from .engine.stats import StreamStats
+from .engine.tamper import TamperKind
 from .entity import CameraEntity
 
 PARALLEL_UPDATES = 0
 
 
+def _tamper_kind(entity: CameraEntity) -> TamperKind | None:
+    camera = entity.engine_camera
+    if camera.video_lost:
+        return TamperKind.VIDEO_LOST
+    return camera.detection.tamper
+
+
+def _motion_attributes(entity: CameraEntity) -> dict[str, Any] | None:
+    started = entity.coordinator.motion_started.get(entity.camera_id)
+    if not entity.engine_camera.detection.motion or started is None:
+        return None
+    return {"zone": started.zone, "score": started.score}
+
+
+def _connectivity_attributes(entity: CameraEntity) -> dict[str, Any] | None:
+    if entity.stats.streaming or entity.stats.error is None:
+        return None
+    return {"reason": entity.stats.error.value}
+
+
+def _tamper_attributes(entity: CameraEntity) -> dict[str, Any] | None:
+    kind = _tamper_kind(entity)
+    return {"kind": kind.value} if kind else None
+
+
 @dataclass(frozen=True, kw_only=True)
 class CameraBinarySensorDescription(BinarySensorEntityDescription):
-    """A binary sensor computed from a camera's statistics."""
+    """A binary sensor computed from a camera's stream and detection state."""
 
-    is_on_fn: Callable[[StreamStats], bool]
+    is_on_fn: Callable[[CameraEntity], bool]
+    attributes_fn: Callable[[CameraEntity], dict[str, Any] | None] = lambda _entity: None
+    # Available: "always" (says something about outages), "streaming", or "detecting" (streaming and on).
+    available_when: str = "always"
 
 
 BINARY_SENSORS: tuple[CameraBinarySensorDescription, ...] = (
@@ -33,7 +62,22 @@ BINARY_SENSORS: tuple[CameraBinarySensorDescription, ...] = (
         key="connectivity",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
-        is_on_fn=lambda stats: stats.streaming,
+        is_on_fn=lambda entity: entity.stats.streaming,
+        attributes_fn=_connectivity_attributes,
+    ),
+    CameraBinarySensorDescription(
+        key="motion",
+        device_class=BinarySensorDeviceClass.MOTION,
+        is_on_fn=lambda entity: entity.engine_camera.detection.motion,
+        attributes_fn=_motion_attributes,
+        available_when="detecting",
+    ),
+    CameraBinarySensorDescription(
+        key="tamper",
+        translation_key="tamper",
+        device_class=BinarySensorDeviceClass.TAMPER,
+        is_on_fn=lambda entity: _tamper_kind(entity) is not None,
+        attributes_fn=_tamper_attributes,
     ),
 )
 
@@ -59,17 +103,19 @@ class CameraBinarySensor(CameraEntity, BinarySensorEntity):
 
     @property
     def available(self) -> bool:
-        """Connectivity must stay available to say 'disconnected'."""
-        return self.coordinator.last_update_success
+        """Connectivity and tamper stay available to report outages; motion needs frames and detection on."""
+        match self.entity_description.available_when:
+            case "detecting":
+                return super().available and self.engine_camera.detection.settings.enabled
+            case _:
+                return self.coordinator.last_update_success
 
     @property
     def is_on(self) -> bool:
-        """State from the camera's statistics."""
-        return self.entity_description.is_on_fn(self.stats)
+        """State from the camera."""
+        return self.entity_description.is_on_fn(self)
 
     @property
-    def extra_state_attributes(self) -> dict[str, str] | None:
-        """Why the camera is disconnected (a translatable reason key), while it is."""
-        if self.stats.streaming or self.stats.error is None:
-            return None
-        return {"reason": self.stats.error.value}
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Why: the disconnection reason, the motion's zone and score, the tamper kind."""
+        return self.entity_description.attributes_fn(self)

@@ -40,16 +40,25 @@ from .camera_form import (
     nvr_schema,
 )
 from .const import (
+    CONF_DETECTION,
+    CONF_ENABLED,
     CONF_FRAME_TIMEOUT,
     CONF_MAIN_URL,
+    CONF_MASKS,
+    CONF_MAX_FPS,
+    CONF_MIN_AREA,
+    CONF_OFF_DELAY,
+    CONF_SENSITIVITY,
     CONF_SITE_NAME,
+    CONF_ZONES,
     DEFAULT_FRAME_TIMEOUT,
     DOMAIN,
     MAX_FRAME_TIMEOUT,
     MIN_FRAME_TIMEOUT,
     SUBENTRY_CAMERA,
 )
-from .data import camera_subentries
+from .data import camera_subentries, detection_options
+from .engine.geometry import PolygonError, parse_polygons, parse_zones
 
 SITE_SCHEMA = vol.Schema({vol.Required(CONF_SITE_NAME): selector.TextSelector()})
 CREDENTIALS_SCHEMA = vol.Schema(
@@ -58,6 +67,31 @@ CREDENTIALS_SCHEMA = vol.Schema(
         vol.Optional(CONF_PASSWORD): selector.TextSelector(
             selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
         ),
+    }
+)
+
+_MULTILINE = selector.TextSelector(selector.TextSelectorConfig(multiline=True))
+
+
+def _number(low: float, high: float, step: float, unit: str) -> selector.NumberSelector:
+    return selector.NumberSelector(
+        selector.NumberSelectorConfig(
+            min=low, max=high, step=step, unit_of_measurement=unit, mode=selector.NumberSelectorMode.BOX
+        )
+    )
+
+
+DETECTION_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_ENABLED): selector.BooleanSelector(),
+        vol.Required(CONF_SENSITIVITY): vol.All(
+            selector.NumberSelector(selector.NumberSelectorConfig(min=1, max=100, step=1)), vol.Coerce(int)
+        ),
+        vol.Required(CONF_MIN_AREA): _number(0.1, 50, 0.1, "%"),
+        vol.Required(CONF_OFF_DELAY): _number(0, 600, 1, "s"),
+        vol.Required(CONF_MAX_FPS): _number(0, 30, 1, "fps"),
+        vol.Optional(CONF_ZONES): _MULTILINE,
+        vol.Optional(CONF_MASKS): _MULTILINE,
     }
 )
 
@@ -275,6 +309,36 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         return self.async_show_form(step_id="nvr", data_schema=nvr_schema(user_input), errors=errors)
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Change a camera's connection, or its detection (zones, masks, sensitivity)."""
+        return self.async_show_menu(step_id="reconfigure", menu_options=["connection", "detection"])
+
+    async def async_step_detection(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Detection settings; zones and masks as polygons typed or pasted as text."""
+        subentry = self._get_reconfigure_subentry()
+        current = detection_options(subentry.data.get(CONF_DETECTION))
+        errors: dict[str, str] = {}
+        placeholders = {"problem": ""}
+        if user_input is not None:
+            options = {**current, **user_input}
+            for key, parse in ((CONF_ZONES, parse_zones), (CONF_MASKS, parse_polygons)):
+                options[key] = str(options.get(key) or "").strip()
+                try:
+                    parse(options[key])
+                except PolygonError as err:
+                    errors[key] = "invalid_polygons"
+                    placeholders["problem"] = str(err)
+            if not errors:
+                return self.async_update_and_abort(
+                    self._get_entry(), subentry, data={**subentry.data, CONF_DETECTION: options}
+                )
+        return self.async_show_form(
+            step_id="detection",
+            data_schema=self.add_suggested_values_to_schema(DETECTION_SCHEMA, user_input or current),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_connection(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Change a camera: name, place, URLs, credentials (an empty password keeps the old one)."""
         subentry = self._get_reconfigure_subentry()
         errors: dict[str, str] = {}
@@ -286,10 +350,14 @@ class CameraSubentryFlow(ConfigSubentryFlow):
                 errors[err.field] = err.error
             else:
                 return self.async_update_and_abort(
-                    self._get_entry(), subentry, title=data[CONF_NAME], data=data, unique_id=camera_unique_id(data)
+                    self._get_entry(),
+                    subentry,
+                    title=data[CONF_NAME],
+                    data={**data, CONF_DETECTION: subentry.data.get(CONF_DETECTION, {})},
+                    unique_id=camera_unique_id(data),
                 )
         return self.async_show_form(
-            step_id="reconfigure",
+            step_id="connection",
             data_schema=self.add_suggested_values_to_schema(
                 camera_schema(), {k: v for k, v in (user_input or subentry.data).items() if k != CONF_PASSWORD}
             ),

@@ -38,3 +38,27 @@ STREAM_OPEN_TIMEOUT: Final = 10.0
 STATS_INTERVAL: Final = timedelta(seconds=5)
 # A camera down this long (or down for a reason that will not heal by itself) gets a repair issue.
 REPAIR_AFTER: Final = timedelta(minutes=5)
+
+# Detection settings of a camera (kept in its subentry under CONF_DETECTION)
+CONF_DETECTION: Final = "detection"
+CONF_ENABLED: Final = "enabled"
+CONF_SENSITIVITY: Final = "sensitivity"
+CONF_MIN_AREA: Final = "min_area"  # percent of the watched area
+CONF_OFF_DELAY: Final = "off_delay"
+CONF_MAX_FPS: Final = "max_fps"
+CONF_ZONES: Final = "zones"
+CONF_MASKS: Final = "masks"
+DEFAULT_DETECTION: Final = {
+    CONF_ENABLED: True,
+    CONF_SENSITIVITY: 50,
+    CONF_MIN_AREA: 0.5,
+    CONF_OFF_DELAY: 5,
+    CONF_MAX_FPS: 5,
+    CONF_ZONES: "",
+    CONF_MASKS: "",
+}
+
+EVENT_MOTION: Final = f"{DOMAIN}_motion"
+# Motion snapshots: under the media folder, so the media browser shows them and notifications can attach them.
+SNAPSHOT_FOLDER: Final = "ngu_doan_cameras/motion"
+SNAPSHOTS_KEPT_PER_CAMERA: Final = 500

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 
-from .const import CONF_MAIN_URL, CONF_STILL_URL, CONF_SUB_URL, SUBENTRY_CAMERA
+from .const import (
+    CONF_DETECTION,
+    CONF_ENABLED,
+    CONF_MAIN_URL,
+    CONF_MASKS,
+    CONF_MAX_FPS,
+    CONF_MIN_AREA,
+    CONF_OFF_DELAY,
+    CONF_SENSITIVITY,
+    CONF_STILL_URL,
+    CONF_SUB_URL,
+    CONF_ZONES,
+    DEFAULT_DETECTION,
+    SUBENTRY_CAMERA,
+)
+from .engine.detection import DetectionSettings
+from .engine.geometry import parse_polygons, parse_zones
+from .engine.motion import MotionSettings
 from .engine.site import CameraConfig, Site
 
 if TYPE_CHECKING:
@@ -21,6 +39,7 @@ class SiteData:
 
     site: Site
     coordinator: SiteCoordinator
+    fingerprint: str  # what the readers were built from (see __init__._stream_fingerprint)
 
 
 type NguDoanConfigEntry = ConfigEntry[SiteData]
@@ -37,6 +56,28 @@ def camera_config(subentry: ConfigSubentry) -> CameraConfig:
         still_url=data.get(CONF_STILL_URL) or None,
         username=data.get(CONF_USERNAME) or None,
         password=data.get(CONF_PASSWORD) or None,
+        detection=detection_settings(data.get(CONF_DETECTION)),
+    )
+
+
+def detection_options(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A camera's detection options with defaults filled in."""
+    return {**DEFAULT_DETECTION, **(data or {})}
+
+
+def detection_settings(data: Mapping[str, Any] | None) -> DetectionSettings:
+    """Engine detection settings from a camera's stored options (validated when they were saved)."""
+    options = detection_options(data)
+    return DetectionSettings(
+        enabled=bool(options[CONF_ENABLED]),
+        motion=MotionSettings(
+            sensitivity=int(options[CONF_SENSITIVITY]),
+            min_area=float(options[CONF_MIN_AREA]) / 100.0,
+            zones=tuple(parse_zones(options[CONF_ZONES])),
+            masks=tuple(parse_polygons(options[CONF_MASKS])),
+        ),
+        off_delay=float(options[CONF_OFF_DELAY]),
+        max_fps=float(options[CONF_MAX_FPS]),
     )
 
 

@@ -7,8 +7,9 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_LOCATION, DOMAIN
+from .const import CONF_DETECTION, CONF_LOCATION, DOMAIN
 from .coordinator import SiteCoordinator
+from .data import detection_options
 from .engine.site import Camera
 from .engine.stats import StreamStats
 from .engine.urls import strip_credentials
@@ -49,6 +50,15 @@ class CameraEntity(CoordinatorEntity[SiteCoordinator]):
     def stats(self) -> StreamStats:
         """Latest statistics of the camera's watched stream."""
         return self.coordinator.data[self.camera_id]
+
+    def update_detection_option(self, key: str, value: object) -> None:
+        """Store one detection option in the camera's subentry; the site applies it live."""
+        entry = self.coordinator.config_entry
+        assert entry is not None
+        subentry = entry.subentries[self.camera_id]
+        options = detection_options(subentry.data.get(CONF_DETECTION))
+        options[key] = value
+        self.hass.config_entries.async_update_subentry(entry, subentry, data={**subentry.data, CONF_DETECTION: options})
 
     @property
     def available(self) -> bool:

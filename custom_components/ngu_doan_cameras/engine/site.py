@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from av.video.frame import VideoFrame
+
+from .detection import CameraDetection, DetectionEvent, DetectionSettings
 from .reader import ReaderSettings, StreamReader
-from .stats import StreamStats
+from .stats import ReaderState, StreamStats
 from .still_url import fetch_still
 from .stills import StillImageSource
 from .urls import with_credentials
@@ -15,6 +18,7 @@ from .urls import with_credentials
 _LOGGER = logging.getLogger(__name__)
 
 type CameraStateListener = Callable[[str, StreamStats], None]
+type CameraDetectionListener = Callable[[str, DetectionEvent], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,7 @@ class CameraConfig:
     still_url: str | None = None
     username: str | None = None
     password: str | None = None
+    detection: DetectionSettings = field(default_factory=DetectionSettings)
 
     @property
     def watched_url(self) -> str:
@@ -40,17 +45,36 @@ class CameraConfig:
 
 
 class Camera:
-    """One camera at runtime: its reader and its still images."""
+    """One camera at runtime: its reader, and what the reader's frames feed (stills, detection)."""
 
-    def __init__(self, config: CameraConfig, settings: ReaderSettings, on_state: CameraStateListener) -> None:
+    def __init__(
+        self,
+        config: CameraConfig,
+        settings: ReaderSettings,
+        on_state: CameraStateListener,
+        on_detection: CameraDetectionListener,
+    ) -> None:
         self.config = config
+        self._on_state = on_state
         self.reader = StreamReader(
-            config.name,
-            config.authenticated(config.watched_url),
-            settings,
-            on_state=lambda stats: on_state(config.camera_id, stats),
+            config.name, config.authenticated(config.watched_url), settings, on_state=self._reader_state
         )
         self.stills = StillImageSource(self.reader.latest_frame)
+        self.detection = CameraDetection(config.detection, lambda event: on_detection(config.camera_id, event))
+        self.reader.add_frame_listener(self._detect)
+
+    def _detect(self, frame: VideoFrame) -> None:
+        self.detection.process(frame, frame.time if frame.time is not None else 0.0)
+
+    def _reader_state(self, stats: StreamStats) -> None:
+        if stats.state is ReaderState.DISCONNECTED:
+            self.detection.video_lost()
+        self._on_state(self.config.camera_id, stats)
+
+    @property
+    def video_lost(self) -> bool:
+        """The camera's frames stopped (it had connected, or tried and failed)."""
+        return self.reader.stats.state is ReaderState.DISCONNECTED
 
     @property
     def stats(self) -> StreamStats:
@@ -76,17 +100,23 @@ class Site:
         cameras: Iterable[CameraConfig],
         settings: ReaderSettings | None = None,
         on_state: CameraStateListener | None = None,
+        on_detection: CameraDetectionListener | None = None,
     ) -> None:
         self._settings = settings or ReaderSettings()
-        # Settable after construction: the listener (Home Assistant's coordinator) needs the site first.
+        # Settable after construction: the listeners (Home Assistant's coordinator) need the site first.
         self.on_state = on_state
+        self.on_detection = on_detection
         self.cameras: dict[str, Camera] = {
-            config.camera_id: Camera(config, self._settings, self._notify) for config in cameras
+            config.camera_id: Camera(config, self._settings, self._notify, self._detected) for config in cameras
         }
 
     def _notify(self, camera_id: str, stats: StreamStats) -> None:
         if self.on_state is not None:
             self.on_state(camera_id, stats)
+
+    def _detected(self, camera_id: str, event: DetectionEvent) -> None:
+        if self.on_detection is not None:
+            self.on_detection(camera_id, event)
 
     def start(self) -> None:
         """Start every reader in the background; returns at once (connecting happens on their threads)."""

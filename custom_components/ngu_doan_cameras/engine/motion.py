@@ -1,0 +1,161 @@
+"""Motion in zones, against an adaptive background, blind to global lighting changes.
+
+Works on the small luma image (`luma.py`). Per frame: compensate global brightness and gain (dusk,
+IR switching, auto exposure), compare with the background, threshold against the measured noise,
+keep only changes that have neighbours (2x2 cells), ignore masks, count the rest per zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from .geometry import Polygon, Zone, rasterize
+from .luma import Luma
+
+WHOLE_IMAGE = "whole_image"
+
+# Background learning rates per processed frame: the scene adapts in a few seconds, a standing object
+# is absorbed in about a minute (so a parked car stops counting as motion).
+BACKGROUND_RATE = 0.05
+BACKGROUND_RATE_MOVING = 0.003
+# More than this share of the picture changing at once is a lighting change or a moved camera, not motion.
+GLOBAL_CHANGE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class MotionSettings:
+    """What counts as motion for one camera."""
+
+    sensitivity: int = 50  # 1 (only big, clear changes) .. 100 (every small change)
+    min_area: float = 0.005  # share of the watched area that must move
+    zones: tuple[Zone, ...] = ()
+    masks: tuple[Polygon, ...] = ()
+
+    @property
+    def threshold_factor(self) -> float:
+        """How many times the noise level a change must exceed."""
+        return 2.0 + (100 - max(1, min(100, self.sensitivity))) * 0.06
+
+    @property
+    def threshold_floor(self) -> float:
+        """Grey levels a change must exceed even on a noiseless picture."""
+        return 3.0 + (100 - max(1, min(100, self.sensitivity))) * 0.12
+
+
+@dataclass(frozen=True, slots=True)
+class MotionResult:
+    """What one frame showed."""
+
+    moving: bool
+    score: float  # share of the best zone's area that moves (0..1)
+    zone: str | None
+    bbox: tuple[float, float, float, float] | None  # x, y, width, height in 0..1 image coordinates
+    lighting_change: bool = False
+
+
+NO_MOTION = MotionResult(moving=False, score=0.0, zone=None, bbox=None)
+
+
+@dataclass(slots=True)
+class _Grid:
+    """Zone and mask cells for one detection image size."""
+
+    zones: list[tuple[str, npt.NDArray[np.bool_], int]]
+    watched: npt.NDArray[np.bool_]
+
+
+@dataclass(slots=True)
+class MotionDetector:
+    """Keeps the background of one camera and judges each detection image."""
+
+    settings: MotionSettings = field(default_factory=MotionSettings)
+    _background: Luma | None = None
+    _noise: float = 2.0
+    _grid: _Grid | None = None
+
+    def reset(self) -> None:
+        """Forget the background (after a reconnect or a settings change)."""
+        self._background = None
+        self._grid = None
+
+    def update_settings(self, settings: MotionSettings) -> None:
+        """New sensitivity, zones or masks; the background is kept."""
+        self.settings = settings
+        self._grid = None
+
+    def process(self, luma: Luma) -> MotionResult:
+        """Judge one detection image and learn from it."""
+        background = self._background
+        if background is None or background.shape != luma.shape:
+            self._background = luma.copy()
+            return NO_MOTION
+        grid = self._grid_for(luma.shape)
+        # Global brightness and contrast (dusk, IR switching, auto exposure) are not motion: bring the
+        # picture to the background's mean and spread before comparing.
+        mean_now, spread_now = float(luma.mean()), float(luma.std())
+        mean_bg, spread_bg = float(background.mean()), float(background.std())
+        scale = spread_bg / spread_now if spread_now > 1.0 else 1.0
+        normalised: Luma = ((luma - mean_now) * scale + mean_bg).astype(np.float32, copy=False)
+        diff = np.abs(normalised - background)
+        # Noise level of this frame from the median difference (robust to the moving part; a sample of
+        # the grid is enough). It rises at once (IR switching on brings noise) and falls back slowly.
+        noise_now = 1.4826 * float(np.median(diff[::2, ::2]))
+        self._noise = max(self._noise, noise_now)
+        threshold = max(self.settings.threshold_factor * self._noise, self.settings.threshold_floor)
+        changed = diff > threshold
+        # Cells of 2x2 pixels with at least 3 changed: isolated noisy pixels do not count.
+        rows, cols = changed.shape[0] // 2 * 2, changed.shape[1] // 2 * 2
+        cells = changed[:rows, :cols].reshape(rows // 2, 2, cols // 2, 2).sum(axis=(1, 3)) >= 3
+        # Judged on the whole picture: a big object filling a small zone is still motion.
+        if float(cells.mean()) > GLOBAL_CHANGE:
+            self._background = normalised  # relearn at once: the picture changed as a whole
+            return MotionResult(moving=False, score=0.0, zone=None, bbox=None, lighting_change=True)
+        self._learn(normalised, changed, noise_now)
+        return self._judge(cells & grid.watched, grid)
+
+    def _learn(self, luma: Luma, changed: npt.NDArray[np.bool_], noise_now: float) -> None:
+        background = self._background
+        assert background is not None
+        rate = np.where(changed, BACKGROUND_RATE_MOVING, BACKGROUND_RATE).astype(np.float32)
+        background += rate * (luma - background)
+        self._noise += 0.05 * (noise_now - self._noise)  # falls back slowly when the picture calms
+
+    def _judge(self, cells: npt.NDArray[np.bool_], grid: _Grid) -> MotionResult:
+        best_zone: str | None = None
+        best_share = 0.0
+        for name, zone_cells, zone_size in grid.zones:
+            share = float(np.count_nonzero(cells & zone_cells)) / max(1, zone_size)
+            if share > best_share:
+                best_zone, best_share = name, share
+        if best_share < self.settings.min_area:
+            return MotionResult(moving=False, score=best_share, zone=None, bbox=None)
+        ys, xs = np.nonzero(cells)
+        height, width = cells.shape
+        bbox = (
+            float(xs.min()) / width,
+            float(ys.min()) / height,
+            float(xs.max() - xs.min() + 1) / width,
+            float(ys.max() - ys.min() + 1) / height,
+        )
+        return MotionResult(moving=True, score=round(best_share, 4), zone=best_zone, bbox=bbox)
+
+    def _grid_for(self, shape: tuple[int, ...]) -> _Grid:
+        height, width = shape[0] // 2, shape[1] // 2
+        grid = self._grid
+        if grid is not None and grid.watched.shape == (height, width):
+            return grid
+        masked = rasterize(list(self.settings.masks), width, height)
+        zones: list[tuple[str, npt.NDArray[np.bool_], int]] = []
+        if self.settings.zones:
+            for zone in self.settings.zones:
+                cells = rasterize([zone.polygon], width, height) & ~masked
+                zones.append((zone.name, cells, int(cells.sum())))
+            watched = np.logical_or.reduce([cells for _, cells, _ in zones])
+        else:
+            watched = ~masked
+            zones.append((WHOLE_IMAGE, watched, int(watched.sum())))
+        self._grid = _Grid(zones=zones, watched=watched)
+        return self._grid
