@@ -47,10 +47,9 @@ async def test_motion_event_snapshot_switch_and_sensitivity(hass: HomeAssistant,
     assert data["area"] == "Đường 402"
     assert data["zone"] == "whole_image"
     assert data["score"] > 0
-    snapshot = Path(data["snapshot"])
-    assert snapshot.is_file()
+    snapshot = await hass.async_add_executor_job(Path(data["snapshot"]).read_bytes)
     assert data["snapshot_url"].startswith("/media/local/ngu_doan_cameras/motion/camera-4/")
-    with av.open(io.BytesIO(snapshot.read_bytes()), format="mjpeg") as container:
+    with av.open(io.BytesIO(snapshot), format="mjpeg") as container:
         assert next(container.decode(video=0)).width == 320
     attributes = hass.states.get("binary_sensor.camera_4_motion").attributes
     assert attributes["zone"] == "whole_image"
