@@ -90,7 +90,8 @@ def test_tamper_kinds(name: str, kind: str, delay: float) -> None:
     index, event = starts[0]
     assert event.tamper == kind
     expected = clips.ONSET + delay * clips.FPS
-    assert expected <= index <= expected + 3
+    # Tampering is checked twice a second: the alarm comes within one check of the delay.
+    assert expected <= index <= expected + 0.5 * clips.FPS + 1
     # A covered lens or a new view is not motion.
     assert not [e for _, e in events if e.type is DetectionEventType.MOTION_START]
 

@@ -1,7 +1,8 @@
 """The detection image: the frame's luma plane, read in place and shrunk to a small grid.
 
-No colour conversion and no full-size copy: rows and columns are picked with a stride straight out
-of the decoder's Y plane, then 2x2 averaged (which also halves the sensor noise).
+No colour conversion and no full-size copy: pixels are picked with a stride straight out of the
+decoder's Y plane, each averaged with its right-hand neighbour (cuts sensor noise by a third, and
+costs nothing more: the neighbour is in the same cache line; the frame is read once, cold).
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ def plane_array(frame: VideoFrame) -> npt.NDArray[np.uint8]:
 
 def small_luma(y: npt.NDArray[np.uint8], width: int = DETECTION_WIDTH) -> Luma:
     """Shrink a luma image to about `width` columns (aspect kept), as float32."""
-    step = max(1, y.shape[1] // (width * 2))
-    picked = y[::step, ::step]
-    rows = picked.shape[0] // 2 * 2
-    cols = picked.shape[1] // 2 * 2
-    picked = picked[:rows, :cols].astype(np.float32)
-    return (picked[0::2, 0::2] + picked[1::2, 0::2] + picked[0::2, 1::2] + picked[1::2, 1::2]) * 0.25
+    step = max(1, y.shape[1] // width)
+    rows = y.shape[0] // step
+    cols = (y.shape[1] - 2) // step + 1 if step > 1 else y.shape[1]
+    picked = y[: rows * step : step]
+    small = picked[:, : cols * step : step].astype(np.float32)
+    if step > 1:
+        small += picked[:, 1 : 1 + cols * step : step]
+        small *= np.float32(0.5)
+    return small
 
 
 def frame_luma(frame: VideoFrame, width: int = DETECTION_WIDTH) -> Luma:

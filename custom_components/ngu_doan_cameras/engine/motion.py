@@ -59,6 +59,14 @@ class MotionResult:
 NO_MOTION = MotionResult(moving=False, score=0.0, zone=None, bbox=None)
 
 
+def _mean_spread(luma: Luma) -> tuple[float, float]:
+    """Mean and standard deviation, from every other pixel of every other row."""
+    sample = luma[::2, ::2]
+    mean = float(np.add.reduce(sample, axis=None)) / sample.size
+    centred = sample - np.float32(mean)
+    return mean, (float(np.vdot(centred, centred)) / sample.size) ** 0.5
+
+
 @dataclass(slots=True)
 class _Grid:
     """Zone and mask cells for one detection image size."""
@@ -73,6 +81,8 @@ class MotionDetector:
 
     settings: MotionSettings = field(default_factory=MotionSettings)
     _background: Luma | None = None
+    _background_stats: tuple[float, float] = (0.0, 0.0)
+    _frames_since_stats: int = 0
     _noise: float = 2.0
     _grid: _Grid | None = None
 
@@ -90,37 +100,57 @@ class MotionDetector:
         """Judge one detection image and learn from it."""
         background = self._background
         if background is None or background.shape != luma.shape:
-            self._background = luma.copy()
+            self._set_background(luma)
             return NO_MOTION
         grid = self._grid_for(luma.shape)
         # Global brightness and contrast (dusk, IR switching, auto exposure) are not motion: bring the
-        # picture to the background's mean and spread before comparing.
-        mean_now, spread_now = float(luma.mean()), float(luma.std())
-        mean_bg, spread_bg = float(background.mean()), float(background.std())
+        # picture to the background's mean and spread before comparing. Statistics come from every
+        # other pixel, and the background's are refreshed as it is learned: few, small numpy calls.
+        mean_now, spread_now = _mean_spread(luma)
+        mean_bg, spread_bg = self._background_stats
         scale = spread_bg / spread_now if spread_now > 1.0 else 1.0
-        normalised: Luma = ((luma - mean_now) * scale + mean_bg).astype(np.float32, copy=False)
+        normalised: Luma = luma * np.float32(scale)
+        normalised += np.float32(mean_bg - mean_now * scale)
         diff = np.abs(normalised - background)
         # Noise level of this frame from the median difference (robust to the moving part; a sample of
         # the grid is enough). It rises at once (IR switching on brings noise) and falls back slowly.
-        noise_now = 1.4826 * float(np.median(diff[::2, ::2]))
+        sample = diff[::3, ::3].ravel()
+        middle = sample.size // 2
+        noise_now = 1.4826 * float(np.partition(sample, middle)[middle])
         self._noise = max(self._noise, noise_now)
         threshold = max(self.settings.threshold_factor * self._noise, self.settings.threshold_floor)
         changed = diff > threshold
         # Cells of 2x2 pixels with at least 3 changed: isolated noisy pixels do not count.
         rows, cols = changed.shape[0] // 2 * 2, changed.shape[1] // 2 * 2
-        cells = changed[:rows, :cols].reshape(rows // 2, 2, cols // 2, 2).sum(axis=(1, 3)) >= 3
+        votes = changed[0:rows:2, 0:cols:2].view(np.uint8) + changed[1:rows:2, 0:cols:2].view(np.uint8)
+        votes += changed[0:rows:2, 1:cols:2].view(np.uint8)
+        votes += changed[1:rows:2, 1:cols:2].view(np.uint8)
+        cells = votes >= 3
         # Judged on the whole picture: a big object filling a small zone is still motion.
-        if float(cells.mean()) > GLOBAL_CHANGE:
-            self._background = normalised  # relearn at once: the picture changed as a whole
+        if np.count_nonzero(cells) > GLOBAL_CHANGE * cells.size:
+            self._set_background(normalised)  # relearn at once: the picture changed as a whole
             return MotionResult(moving=False, score=0.0, zone=None, bbox=None, lighting_change=True)
         self._learn(normalised, changed, noise_now)
         return self._judge(cells & grid.watched, grid)
 
+    def _set_background(self, luma: Luma) -> None:
+        self._background = luma.copy()
+        self._background_stats = _mean_spread(self._background)
+        self._frames_since_stats = 0
+
     def _learn(self, luma: Luma, changed: npt.NDArray[np.bool_], noise_now: float) -> None:
         background = self._background
         assert background is not None
-        rate = np.where(changed, BACKGROUND_RATE_MOVING, BACKGROUND_RATE).astype(np.float32)
-        background += rate * (luma - background)
+        # Learn everywhere at the quick rate, then hold back where something moves (so a standing
+        # object fades into the background over about a minute, not a second).
+        delta = luma - background
+        delta *= np.float32(BACKGROUND_RATE)
+        np.multiply(delta, np.float32(BACKGROUND_RATE_MOVING / BACKGROUND_RATE), out=delta, where=changed)
+        background += delta
+        self._frames_since_stats += 1
+        if self._frames_since_stats >= 10:  # the background drifts slowly: its statistics can lag a little
+            self._background_stats = _mean_spread(background)
+            self._frames_since_stats = 0
         self._noise += 0.05 * (noise_now - self._noise)  # falls back slowly when the picture calms
 
     def _judge(self, cells: npt.NDArray[np.bool_], grid: _Grid) -> MotionResult:
