@@ -41,7 +41,7 @@ def test_reader_streams_publishes_stats_and_stops(simulator: CameraSimulator) ->
     reader = StreamReader("cam1", simulator.url("cam1/sub"), FAST, on_state=states.append)
     frames: list[int] = []
     packets: list[int] = []
-    remove_frame = reader.add_frame_listener(lambda frame: frames.append(frame.width))
+    remove_frame = reader.add_frame_listener(lambda frame, _at: frames.append(frame.width))
     reader.add_packet_listener(lambda packet: packets.append(packet.size))
     reader.start()
     reader.start()  # idempotent

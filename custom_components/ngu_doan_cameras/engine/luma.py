@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from av.video.frame import VideoFrame
 
-DETECTION_WIDTH = 160
+DETECTION_WIDTH = 128
 
 type Luma = npt.NDArray[np.float32]
 

@@ -28,7 +28,7 @@ from .stats import RateWindow, ReaderState, StreamStats
 _LOGGER = logging.getLogger(__name__)
 
 type StateListener = Callable[[StreamStats], None]
-type FrameListener = Callable[[VideoFrame], None]
+type FrameListener = Callable[[VideoFrame, float], None]  # the frame and its time in seconds
 type PacketListener = Callable[[av.Packet], None]
 
 
@@ -126,7 +126,7 @@ class StreamReader:
         return self._latest
 
     def add_frame_listener(self, listener: FrameListener) -> Callable[[], None]:
-        """Call `listener(frame)` on the reader thread for every decoded frame; returns a remover."""
+        """Call `listener(frame, seconds)` on the reader thread for every decoded frame; returns a remover."""
         self._frame_listeners = [*self._frame_listeners, listener]
         return lambda: self._remove(self._frame_listeners, listener)
 
@@ -219,7 +219,7 @@ class StreamReader:
             self._had_frames = True
             self._set_state(ReaderState.STREAMING)
         for frame_listener in self._frame_listeners:
-            frame_listener(frame)
+            frame_listener(frame, at)
 
     # --- state -------------------------------------------------------------------------------------
 

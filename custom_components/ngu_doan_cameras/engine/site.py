@@ -6,8 +6,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from av.video.frame import VideoFrame
-
 from .detection import CameraDetection, DetectionEvent, DetectionSettings
 from .reader import ReaderSettings, StreamReader
 from .stats import ReaderState, StreamStats
@@ -61,10 +59,7 @@ class Camera:
         )
         self.stills = StillImageSource(self.reader.latest_frame)
         self.detection = CameraDetection(config.detection, lambda event: on_detection(config.camera_id, event))
-        self.reader.add_frame_listener(self._detect)
-
-    def _detect(self, frame: VideoFrame) -> None:
-        self.detection.process(frame, frame.time if frame.time is not None else 0.0)
+        self.reader.add_frame_listener(self.detection.process)
 
     def _reader_state(self, stats: StreamStats) -> None:
         if stats.state is ReaderState.DISCONNECTED:

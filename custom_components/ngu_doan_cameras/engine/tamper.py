@@ -61,7 +61,9 @@ def _detail(luma: Luma) -> float:
     """Mean absolute difference between neighbouring pixels, across and down."""
     across = np.abs(luma[:, 1:] - luma[:, :-1])
     down = np.abs(luma[1:, :] - luma[:-1, :])
-    return float(np.add.reduce(across, axis=None)) / across.size + float(np.add.reduce(down, axis=None)) / down.size
+    detail: float = float(np.add.reduce(across, axis=None)) / across.size
+    detail += float(np.add.reduce(down, axis=None)) / down.size
+    return detail
 
 
 @dataclass(slots=True)
