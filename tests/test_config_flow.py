@@ -108,7 +108,13 @@ async def test_camera_errors_are_specific(
     result = await hass.config_entries.flow.async_configure(flow_id, form)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {field: error}
-    # Nothing typed is lost: the form comes back filled in, and fixing the field finishes the flow.
+    # Nothing typed is lost: the form comes back filled in (but the password is never sent back).
+    suggested = {
+        marker.schema: (marker.description or {}).get("suggested_value") for marker in result["data_schema"].schema
+    }
+    assert suggested["main_url"] == form["main_url"]
+    assert suggested["name"] == form["name"]
+    assert "password" not in {k for k, v in suggested.items() if v}
     result = await hass.config_entries.flow.async_configure(flow_id, camera_form(auth_simulator, 1))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()

@@ -31,4 +31,6 @@ async def test_diagnostics_redact_credentials(
     assert camera["watching"] == "sub"
     assert camera["stream"]["state"] == "streaming"
     assert camera["stream"]["codec"] == "h264"
+    assert camera["detection"]["enabled"] is True
+    assert camera["detection"]["frames_judged"] >= 0
     await unload_site(hass, entry)

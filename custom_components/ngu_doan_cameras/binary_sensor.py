@@ -15,9 +15,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .data import NguDoanConfigEntry, camera_subentries
+from .data import NguDoanConfigEntry
 from .engine.tamper import TamperKind
-from .entity import CameraEntity
+from .entity import AvailableWhileDownMixin, CameraEntity, add_camera_entities
 
 PARALLEL_UPDATES = 0
 
@@ -88,15 +88,16 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of every camera of the site."""
-    coordinator = entry.runtime_data.coordinator
-    for subentry in camera_subentries(entry):
-        async_add_entities(
-            [CameraBinarySensor(coordinator, subentry, description) for description in BINARY_SENSORS],
-            config_subentry_id=subentry.subentry_id,
-        )
+    add_camera_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, subentry: [
+            CameraBinarySensor(coordinator, subentry, description) for description in BINARY_SENSORS
+        ],
+    )
 
 
-class CameraBinarySensor(CameraEntity, BinarySensorEntity):
+class CameraBinarySensor(AvailableWhileDownMixin, BinarySensorEntity):
     """A camera's binary sensor."""
 
     entity_description: CameraBinarySensorDescription
@@ -106,9 +107,9 @@ class CameraBinarySensor(CameraEntity, BinarySensorEntity):
         """Connectivity and tamper stay available to report outages; motion needs frames and detection on."""
         match self.entity_description.available_when:
             case "detecting":
-                return super().available and self.engine_camera.detection.settings.enabled
+                return self.camera_streaming and self.engine_camera.detection.settings.enabled
             case _:
-                return self.coordinator.last_update_success
+                return super().available
 
     @property
     def is_on(self) -> bool:

@@ -13,10 +13,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SiteCoordinator
-from .data import NguDoanConfigEntry, camera_subentries
+from .data import NguDoanConfigEntry
 from .engine.errors import StreamError
 from .engine.site import CameraConfig
-from .entity import CameraEntity
+from .entity import CameraEntity, add_camera_entities
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,17 +47,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the camera entities of every camera of the site."""
-    coordinator = entry.runtime_data.coordinator
-    for subentry in camera_subentries(entry):
-        config = coordinator.site.camera(subentry.subentry_id).config
-        async_add_entities(
-            [
-                StreamCamera(coordinator, subentry, description)
-                for description in CAMERAS
-                if description.stream_url(config)
-            ],
-            config_subentry_id=subentry.subentry_id,
-        )
+    add_camera_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, subentry: [
+            StreamCamera(coordinator, subentry, description)
+            for description in CAMERAS
+            if description.stream_url(coordinator.site.camera(subentry.subentry_id).config)
+        ],
+    )
 
 
 class StreamCamera(CameraEntity, Camera):
@@ -79,7 +77,7 @@ class StreamCamera(CameraEntity, Camera):
         """Also available while the stream is down if the camera has its own snapshot URL."""
         if self.engine_camera.config.still_url:
             return self.coordinator.last_update_success
-        return super().available
+        return self.camera_streaming
 
     async def stream_source(self) -> str | None:
         """The stream with credentials, for Home Assistant's live view (never shown to users)."""

@@ -253,3 +253,35 @@ async def async_validate_nvr(hass: HomeAssistant, data: Mapping[str, Any]) -> li
 def camera_unique_id(data: Mapping[str, Any]) -> str:
     """A camera is its main stream."""
     return url_identity(data[CONF_MAIN_URL])
+
+
+async def async_cameras_from_form(
+    hass: HomeAssistant, step: str, user_input: Mapping[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Check the "camera" or "nvr" form: the cameras to add, or the errors to show (both empty: show the form)."""
+    if user_input is None:
+        return [], {}
+    try:
+        if step == "nvr":
+            return await async_validate_nvr(hass, user_input), {}
+        data = normalize_camera(user_input)
+        await async_validate_camera(hass, data)
+    except FormError as err:
+        return [], {err.field: err.error}
+    return [data], {}
+
+
+def form_schema(step: str, user_input: Mapping[str, Any] | None) -> vol.Schema:
+    """The "camera" or "nvr" form, filled with what the user typed (nothing typed is lost on an error)."""
+    if step == "nvr":
+        return nvr_schema(user_input)
+    schema = camera_schema()
+    if not user_input:
+        return schema
+    fields = {}
+    for marker, validator in schema.schema.items():
+        name = marker.schema
+        typed = name in user_input and name != CONF_PASSWORD  # a password is never sent back to the browser
+        key = type(marker)(name, description={"suggested_value": user_input[name]}) if typed else marker
+        fields[key] = validator
+    return vol.Schema(fields)

@@ -31,13 +31,13 @@ from homeassistant.util import slugify
 
 from .camera_form import (
     FormError,
+    async_cameras_from_form,
     async_probe,
     async_validate_camera,
-    async_validate_nvr,
     camera_schema,
     camera_unique_id,
+    form_schema,
     normalize_camera,
-    nvr_schema,
 )
 from .const import (
     CONF_DETECTION,
@@ -135,32 +135,17 @@ class NguDoanConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_camera(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The site's first camera, entered by hand."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = normalize_camera(user_input)
-            try:
-                await async_validate_camera(self.hass, data)
-            except FormError as err:
-                errors[err.field] = err.error
-            else:
-                return self._create_site([_subentry(data)])
-        return self.async_show_form(
-            step_id="camera",
-            data_schema=self.add_suggested_values_to_schema(camera_schema(), user_input),
-            errors=errors,
-        )
+        return await self._async_cameras_step("camera", user_input)
 
     async def async_step_nvr(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Every channel of a recorder becomes a camera."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            try:
-                cameras = await async_validate_nvr(self.hass, user_input)
-            except FormError as err:
-                errors[err.field] = err.error
-            else:
-                return self._create_site([_subentry(camera) for camera in cameras])
-        return self.async_show_form(step_id="nvr", data_schema=nvr_schema(user_input), errors=errors)
+        return await self._async_cameras_step("nvr", user_input)
+
+    async def _async_cameras_step(self, step: str, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+        cameras, errors = await async_cameras_from_form(self.hass, step, user_input)
+        if cameras:
+            return self._create_site([_subentry(camera) for camera in cameras])
+        return self.async_show_form(step_id=step, data_schema=form_schema(step, user_input), errors=errors)
 
     async def async_step_no_cameras(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Create the site now, add cameras later."""
@@ -268,45 +253,30 @@ class CameraSubentryFlow(ConfigSubentryFlow):
 
     async def async_step_camera(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """A camera entered by hand."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = normalize_camera(user_input)
-            try:
-                await async_validate_camera(self.hass, data)
-            except FormError as err:
-                errors[err.field] = err.error
-            else:
-                return self.async_create_entry(title=data[CONF_NAME], data=data, unique_id=camera_unique_id(data))
-        return self.async_show_form(
-            step_id="camera",
-            data_schema=self.add_suggested_values_to_schema(camera_schema(), user_input),
-            errors=errors,
-        )
+        return await self._async_cameras_step("camera", user_input)
 
     async def async_step_nvr(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Every channel of a recorder: all but the last are added here, the last is this flow's result."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            try:
-                cameras = await async_validate_nvr(self.hass, user_input)
-            except FormError as err:
-                errors[err.field] = err.error
-            else:
-                entry = self._get_entry()
-                for data in cameras[:-1]:
-                    subentry = _subentry(data)
-                    self.hass.config_entries.async_add_subentry(
-                        entry,
-                        ConfigSubentry(
-                            data=MappingProxyType(dict(subentry["data"])),
-                            subentry_type=subentry["subentry_type"],
-                            title=subentry["title"],
-                            unique_id=subentry["unique_id"],
-                        ),
-                    )
-                last = cameras[-1]
-                return self.async_create_entry(title=last[CONF_NAME], data=last, unique_id=camera_unique_id(last))
-        return self.async_show_form(step_id="nvr", data_schema=nvr_schema(user_input), errors=errors)
+        return await self._async_cameras_step("nvr", user_input)
+
+    async def _async_cameras_step(self, step: str, user_input: dict[str, Any] | None) -> SubentryFlowResult:
+        cameras, errors = await async_cameras_from_form(self.hass, step, user_input)
+        if not cameras:
+            return self.async_show_form(step_id=step, data_schema=form_schema(step, user_input), errors=errors)
+        entry = self._get_entry()
+        for data in cameras[:-1]:
+            subentry = _subentry(data)
+            self.hass.config_entries.async_add_subentry(
+                entry,
+                ConfigSubentry(
+                    data=MappingProxyType(dict(subentry["data"])),
+                    subentry_type=subentry["subentry_type"],
+                    title=subentry["title"],
+                    unique_id=subentry["unique_id"],
+                ),
+            )
+        last = cameras[-1]
+        return self.async_create_entry(title=last[CONF_NAME], data=last, unique_id=camera_unique_id(last))
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Change a camera's connection, or its detection (zones, masks, sensitivity)."""

@@ -38,6 +38,14 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: NguDoan
             if camera
             else None,
             "still_images_encoded": camera.stills.encodes if camera else 0,
+            "detection": {
+                "enabled": camera.detection.settings.enabled,
+                "motion": camera.detection.motion,
+                "tamper": camera.detection.tamper,
+                "frames_judged": camera.detection.frames_judged,
+            }
+            if camera
+            else None,
         }
     return {
         "entry": {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},

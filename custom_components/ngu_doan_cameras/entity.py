@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_DETECTION, CONF_LOCATION, DOMAIN
 from .coordinator import SiteCoordinator
-from .data import detection_options
+from .data import NguDoanConfigEntry, camera_subentries, detection_options
 from .engine.site import Camera
 from .engine.stats import StreamStats
 from .engine.urls import strip_credentials
@@ -61,9 +64,34 @@ class CameraEntity(CoordinatorEntity[SiteCoordinator]):
         self.hass.config_entries.async_update_subentry(entry, subentry, data={**subentry.data, CONF_DETECTION: options})
 
     @property
+    def camera_streaming(self) -> bool:
+        """The site runs and this camera delivers frames."""
+        return self.coordinator.last_update_success and self.stats.streaming
+
+    @property
     def available(self) -> bool:
         """Unavailable while the camera sends no frames (logged once per outage by the coordinator)."""
-        return super().available and self.stats.streaming
+        return self.camera_streaming
+
+
+def add_camera_entities(
+    entry: NguDoanConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[SiteCoordinator, ConfigSubentry], Sequence[Entity]],
+) -> None:
+    """Add each camera's entities to its own subentry (removing the camera removes them)."""
+    coordinator = entry.runtime_data.coordinator
+    for subentry in camera_subentries(entry):
+        async_add_entities(make(coordinator, subentry), config_subentry_id=subentry.subentry_id)
+
+
+class AvailableWhileDownMixin(CameraEntity):
+    """For entities that matter most when the camera is down (connectivity, tamper) or that set options."""
+
+    @property
+    def available(self) -> bool:
+        """Available as long as the site runs."""
+        return self.coordinator.last_update_success
 
 
 def _configuration_url(stream_url: str) -> str | None:

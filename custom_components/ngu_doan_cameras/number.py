@@ -8,8 +8,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_SENSITIVITY
-from .data import NguDoanConfigEntry, camera_subentries
-from .entity import CameraEntity
+from .data import NguDoanConfigEntry
+from .entity import AvailableWhileDownMixin, add_camera_entities
 
 PARALLEL_UPDATES = 0
 
@@ -30,20 +30,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensitivity of every camera of the site."""
-    coordinator = entry.runtime_data.coordinator
-    for subentry in camera_subentries(entry):
-        async_add_entities(
-            [SensitivityNumber(coordinator, subentry, SENSITIVITY)], config_subentry_id=subentry.subentry_id
-        )
+    add_camera_entities(
+        entry, async_add_entities, lambda coordinator, subentry: [SensitivityNumber(coordinator, subentry, SENSITIVITY)]
+    )
 
 
-class SensitivityNumber(CameraEntity, NumberEntity):
+class SensitivityNumber(AvailableWhileDownMixin, NumberEntity):
     """How small a change counts as motion: 1 only big clear changes, 100 every small change."""
-
-    @property
-    def available(self) -> bool:
-        """Settable while the camera is down too."""
-        return self.coordinator.last_update_success
 
     @property
     def native_value(self) -> float:

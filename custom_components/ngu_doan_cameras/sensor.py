@@ -17,9 +17,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .data import NguDoanConfigEntry, camera_subentries
+from .data import NguDoanConfigEntry
 from .engine.stats import StreamStats
-from .entity import CameraEntity
+from .entity import CameraEntity, add_camera_entities
 
 PARALLEL_UPDATES = 0
 
@@ -84,12 +84,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of every camera of the site."""
-    coordinator = entry.runtime_data.coordinator
-    for subentry in camera_subentries(entry):
-        async_add_entities(
-            [CameraSensor(coordinator, subentry, description) for description in SENSORS],
-            config_subentry_id=subentry.subentry_id,
-        )
+    add_camera_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, subentry: [CameraSensor(coordinator, subentry, description) for description in SENSORS],
+    )
 
 
 class CameraSensor(CameraEntity, SensorEntity):
@@ -102,7 +101,7 @@ class CameraSensor(CameraEntity, SensorEntity):
         """Most sensors follow the camera; those about outages stay available through them."""
         if self.entity_description.available_when_down:
             return self.coordinator.last_update_success
-        return super().available
+        return self.camera_streaming
 
     @property
     def native_value(self) -> StateType | datetime:

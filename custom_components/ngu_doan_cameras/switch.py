@@ -10,8 +10,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_ENABLED
-from .data import NguDoanConfigEntry, camera_subentries
-from .entity import CameraEntity
+from .data import NguDoanConfigEntry
+from .entity import AvailableWhileDownMixin, add_camera_entities
 
 PARALLEL_UPDATES = 0
 
@@ -26,20 +26,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the detection switch of every camera of the site."""
-    coordinator = entry.runtime_data.coordinator
-    for subentry in camera_subentries(entry):
-        async_add_entities(
-            [DetectionSwitch(coordinator, subentry, DETECTION_SWITCH)], config_subentry_id=subentry.subentry_id
-        )
+    add_camera_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, subentry: [DetectionSwitch(coordinator, subentry, DETECTION_SWITCH)],
+    )
 
 
-class DetectionSwitch(CameraEntity, SwitchEntity):
-    """Motion and tamper detection of a camera."""
-
-    @property
-    def available(self) -> bool:
-        """Settable while the camera is down too."""
-        return self.coordinator.last_update_success
+class DetectionSwitch(AvailableWhileDownMixin, SwitchEntity):
+    """Motion and tamper detection of a camera (settable while the camera is down too)."""
 
     @property
     def is_on(self) -> bool:
