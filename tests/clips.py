@@ -65,6 +65,7 @@ def _with_object(image: Gray, left: float, top: int, value: float) -> Gray:
 def _frames(name: str) -> list[Gray]:
     rng = np.random.default_rng(7)
     base = scene(1)
+    y_grid, x_grid = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
     noise_sigma = 2.0
     frames: list[Gray] = []
     total = CLIPS[name].frames
@@ -87,6 +88,14 @@ def _frames(name: str) -> list[Gray]:
         elif name == "ir_switch" and i >= ONSET:
             image = base * 0.5 + 40
             noise_sigma = 6.0
+        elif name == "headlight_sweep":
+            # Night; from the onset a car's headlights sweep across the houses (the car itself is out of
+            # view): light multiplies what is there, a soft bright spot moving left to right.
+            image = base * 0.6
+            if i >= ONSET:
+                centre = -60 + 10 * (i - ONSET)
+                glow = 1.2 * np.exp(-(((x_grid - centre) / 35.0) ** 2 + ((y_grid - 110) / 60.0) ** 2))
+                image = image * (1 + glow)
         elif name == "covered_lens" and i >= ONSET:
             image = np.full_like(base, 18.0)
             noise_sigma = 1.0
@@ -108,6 +117,7 @@ CLIPS: dict[str, Clip] = {
         Clip("lighting_step", frames=ONSET + 30, motion_onset=None),
         Clip("ir_night", frames=ONSET + 30, motion_onset=None),
         Clip("ir_switch", frames=ONSET + 30, motion_onset=None),
+        Clip("headlight_sweep", frames=ONSET + 30, motion_onset=None, uses_zone=False),
         Clip("covered_lens", frames=ONSET + 60, motion_onset=None, tamper="covered"),
         Clip("turned_away", frames=ONSET + 90, motion_onset=None, tamper="moved"),
     )

@@ -68,7 +68,9 @@ def test_object_entering_the_zone_is_detected_within_two_frames() -> None:
     assert h < 0.25
 
 
-@pytest.mark.parametrize("name", ["motion_in_mask", "static_noise", "lighting_step", "ir_night", "ir_switch"])
+@pytest.mark.parametrize(
+    "name", ["motion_in_mask", "static_noise", "lighting_step", "ir_night", "ir_switch", "headlight_sweep"]
+)
 def test_no_motion_on_noise_lighting_and_masked_clips(name: str) -> None:
     events = run_clip(name)
     assert [event.type for _, event in events] == []
@@ -165,3 +167,16 @@ def test_rasterize_and_small_luma() -> None:
     assert small_luma(y).shape == (72, 128)
     assert small_luma(y[:360, :640]).shape == (72, 128)
     assert small_luma(y[:180, :320]).shape == (90, 160)
+
+
+def test_a_stream_clock_that_jumps_back_does_not_stall_detection() -> None:
+    clip = clips.CLIPS["object_enters_zone"]
+    events: list[DetectionEvent] = []
+    detection = CameraDetection(settings_for(clip, max_fps=5.0), events.append)
+    frames = clips.decoded(clip.name)
+    detection.process(frames[0], 5000.0)  # e.g. a first frame stamped with another clock
+    for index, frame in enumerate(frames[1:], start=1):
+        detection.process(frame, index / clips.FPS)
+    assert detection.frames_judged > 10
+    assert events
+    assert events[0].type is DetectionEventType.MOTION_START

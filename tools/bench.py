@@ -176,10 +176,12 @@ def site_worker(port: int, seconds: float) -> None:
     rss_start = _rss_mb()
     start, started = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     stills = 0
+    samples: list[float] = []
     while time.monotonic() - started < seconds:
         for camera in site.cameras.values():  # a dashboard refreshing every still every 10 s
             stills += camera.still_image() is not None
         time.sleep(10)
+        samples.append(_rss_mb())
     end, wall = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - started
     rss_end = _rss_mb()
     judged = sum(c.detection.frames_judged for c in site.cameras.values())
@@ -250,12 +252,15 @@ def main() -> int:
     print(
         f"site   17 cameras (1080p main, 360p sub, detection, stills every 10 s): {site['cpu_fraction']:.3f} of one "
         f"core, {site['streaming']}/17 streaming, {site['rss_per_camera_mb']:.1f} MB per camera, "
-        f"RSS growth {site['rss_growth_mb']:+.1f} MB over {site['seconds']:.0f} s"
+        f"RSS growth {site['rss_growth_mb']:+.1f} MB over {site['seconds']:.0f} s "
+        f"({site['rss_growth_second_half_mb']:+.1f} MB in the second half)"
     )
     results["site17_cpu_fraction_of_one_core"] = round(site["cpu_fraction"], 3)
     results["site17_streaming"] = site["streaming"]
     results["site17_rss_per_camera_mb"] = round(site["rss_per_camera_mb"], 1)
     results["site17_rss_growth_mb"] = round(site["rss_growth_mb"], 1)
+    results["site17_rss_growth_second_half_mb"] = round(site["rss_growth_second_half_mb"], 1)
+    results["site17_rss_samples_mb"] = site["rss_samples_mb"]
     results["site17_seconds"] = round(site["seconds"])
     print(json.dumps(results))
     return 0

@@ -64,6 +64,7 @@ class CameraDetection:
         self._tamper = TamperDetector(settings.tamper)
         self._lock = threading.Lock()
         self._next_time: float | None = None
+        self._last_time: float | None = None
         self._last_motion_at: float | None = None
         self.motion = False
         self.last_result: MotionResult | None = None
@@ -97,6 +98,11 @@ class CameraDetection:
         settings = self._settings
         if not settings.enabled:
             return
+        if self._last_time is not None and now < self._last_time:
+            # The stream's clock went back (the camera restarted it): start timing afresh.
+            self._next_time = None
+            self._tamper.restart_clock()
+        self._last_time = now
         if self._next_time is not None and now < self._next_time:
             return
         self._next_time = now + (1.0 / settings.max_fps if settings.max_fps > 0 else 0.0)
@@ -134,7 +140,7 @@ class CameraDetection:
 
     def video_lost(self) -> None:
         """The camera's frames stopped: motion can no longer be seen, so it ends."""
-        self._next_time = None
+        self._next_time = self._last_time = None
         self._motion.reset()
         if self.motion:
             self.motion = False

@@ -23,6 +23,11 @@ BACKGROUND_RATE = 0.05
 BACKGROUND_RATE_MOVING = 0.003
 # More than this share of the picture changing at once is a lighting change or a moved camera, not motion.
 GLOBAL_CHANGE = 0.5
+# Local light changes: a change counts only next to a step of at least this much in the ratio of the
+# picture to the background (an object's outline: 0.3 and more; a headlight's soft edge: about 0.1).
+EDGE_STEP = 0.2
+RATIO_OFFSET = 8.0  # keeps ratios of very dark pixels from exploding
+EDGE_SHARE = 0.3  # an object's change lies mostly on or next to its own edges
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,25 @@ def _box(cells: npt.NDArray[np.bool_]) -> tuple[float, float, float, float]:
     rows = np.flatnonzero(cells.any(axis=1))
     left, top = int(columns[0]), int(rows[0])
     return left / width, top / height, (int(columns[-1]) - left + 1) / width, (int(rows[-1]) - top + 1) / height
+
+
+def _own_edges(now: Luma, background: Luma, noise: float, shape: tuple[int, ...]) -> npt.NDArray[np.bool_]:
+    """Pixels (on the neighbourhood grid `shape`) next to a sharp step in the picture/background ratio."""
+    ratio = (now + np.float32(RATIO_OFFSET)) / (background + np.float32(RATIO_OFFSET))
+    across = np.abs(ratio[:, 1:] - ratio[:, :-1])
+    down = np.abs(ratio[1:, :] - ratio[:-1, :])
+    steps = across[:-1, :] + down[:, :-1]
+    # A step must beat what noise alone makes of a ratio at this brightness.
+    sample = background[::4, ::4]
+    brightness = float(np.add.reduce(sample, axis=None)) / sample.size
+    edges = steps > max(EDGE_STEP, 4.0 * noise / (brightness + RATIO_OFFSET))
+    # Grow by one pixel each way so an object's whole rim (and small objects entirely) count.
+    grown: npt.NDArray[np.bool_] = edges.copy()
+    grown[1:, :] |= edges[:-1, :]
+    grown[:-1, :] |= edges[1:, :]
+    grown[:, 1:] |= grown[:, :-1].copy()
+    grown[:, :-1] |= grown[:, 1:].copy()
+    return grown[: shape[0], : shape[1]]
 
 
 def _mean_spread(luma: Luma) -> tuple[float, float]:
@@ -140,7 +164,16 @@ class MotionDetector:
             self._set_background(normalised)  # relearn at once: the picture changed as a whole
             return MotionResult(moving=False, score=0.0, zone=None, bbox=None, lighting_change=True)
         self._learn(normalised, changed, noise_now)
-        return self._judge(cells & grid.watched, grid, locate)
+        cells &= grid.watched
+        if cells.any():
+            # Only when something changed (no cost on a still picture): does the change bring edges of
+            # its own? Light (headlights, a cloud's shadow) multiplies what is there, so the ratio of
+            # picture to background stays smooth; an object's outline is a sharp step in it. A change
+            # mostly without such steps is light: only its few edge pixels are kept (too few to count).
+            edges = _own_edges(normalised, background, self._noise, cells.shape)
+            if np.count_nonzero(cells & edges) < EDGE_SHARE * np.count_nonzero(cells):
+                cells &= edges
+        return self._judge(cells, grid, locate)
 
     def _set_background(self, luma: Luma) -> None:
         self._background = luma.copy()

@@ -68,6 +68,7 @@ class StreamReader:
         self._had_frames = False  # in the current session
         # Updated on every frame without building a snapshot (see `stats`).
         self._frames = 0
+        self._last_at = 0.0  # stream time of the newest frame, seconds
         self._decode_errors = 0
         self._last_frame_at: float | None = None
         self._frame_size: tuple[int | None, int | None] = (None, None)
@@ -185,6 +186,7 @@ class StreamReader:
         # Per packet and per frame this is the hot path of the whole integration (17 cameras x 15 fps):
         # plain attribute updates and float maths only; snapshots are built when someone asks.
         seconds_per_tick = float(stream.time_base) if stream.time_base else None
+        self._last_at = 0.0
         with self._lock:
             self._frame_rate.clear()
             self._byte_rate.clear()
@@ -205,7 +207,10 @@ class StreamReader:
                 self._decode_errors += 1
                 continue
             for frame in frames:
-                self._publish(frame, _seconds(frame.pts, seconds_per_tick))  # type: ignore[arg-type]
+                # A frame without a timestamp (the first after connecting, sometimes) takes the last one's.
+                at = self._last_at if frame.pts is None else _seconds(frame.pts, seconds_per_tick)
+                self._last_at = at
+                self._publish(frame, at)  # type: ignore[arg-type]
         raise StreamError(StreamErrorKind.CANNOT_CONNECT, "stream ended")
 
     def _publish(self, frame: VideoFrame, at: float) -> None:

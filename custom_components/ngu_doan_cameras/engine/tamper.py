@@ -92,6 +92,13 @@ class TamperDetector:
         self._covered_since = self._moved_since = None
         self.state = None
 
+    def restart_clock(self) -> None:
+        """Times before now no longer compare with times after (the stream's clock was reset)."""
+        self._next_check = None
+        self._covered_since = self._moved_since = None
+        if self._reference is None:
+            self._candidate = None
+
     def process(self, luma: Luma, now: float) -> TamperKind | None:
         """Judge one detection image taken at `now` (seconds); returns the current tamper state."""
         if self._next_check is not None and now < self._next_check:
