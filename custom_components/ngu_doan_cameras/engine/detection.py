@@ -108,8 +108,8 @@ class CameraDetection:
         self._next_time = now + (1.0 / settings.max_fps if settings.max_fps > 0 else 0.0)
         luma = frame_luma(frame)
         with self._lock:
-            # The moving area's box is only reported when motion starts.
-            result = self._motion.process(luma, locate=not self.motion)
+            # Motion that would start is checked for light and located; ongoing motion only followed.
+            result = self._motion.process(luma, starting=not self.motion)
             previous_tamper = self._tamper.state
             tamper = self._tamper.process(luma, now)
         self.frames_judged += 1

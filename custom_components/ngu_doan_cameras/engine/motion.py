@@ -7,7 +7,7 @@ keep only changes that have neighbours (2x2 cells), ignore masks, count the rest
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -129,8 +129,12 @@ class MotionDetector:
         self.settings = settings
         self._grid = None
 
-    def process(self, luma: Luma, *, locate: bool = True) -> MotionResult:
-        """Judge one detection image and learn from it; `locate` also finds the moving area's box."""
+    def process(self, luma: Luma, *, starting: bool = True) -> MotionResult:
+        """Judge one detection image and learn from it.
+
+        `starting`: no motion is going on, so a motion would start here: make sure it is not light,
+        and find its box. (While motion goes on, only whether it still goes on matters: cheaper.)
+        """
         background = self._background
         if background is None or background.shape != luma.shape:
             self._set_background(luma)
@@ -165,15 +169,19 @@ class MotionDetector:
             return MotionResult(moving=False, score=0.0, zone=None, bbox=None, lighting_change=True)
         self._learn(normalised, changed, noise_now)
         cells &= grid.watched
-        if cells.any():
-            # Only when something changed (no cost on a still picture): does the change bring edges of
-            # its own? Light (headlights, a cloud's shadow) multiplies what is there, so the ratio of
-            # picture to background stays smooth; an object's outline is a sharp step in it. A change
-            # mostly without such steps is light: only its few edge pixels are kept (too few to count).
-            edges = _own_edges(normalised, background, self._noise, cells.shape)
-            if np.count_nonzero(cells & edges) < EDGE_SHARE * np.count_nonzero(cells):
-                cells &= edges
-        return self._judge(cells, grid, locate)
+        result = self._judge(cells, grid)
+        if not result.moving or not starting:
+            return result
+        # Does the change bring edges of its own? Light (headlights, a cloud's shadow) multiplies what
+        # is there, so the ratio of picture to background stays smooth; an object's outline is a sharp
+        # step in it. A change mostly without such steps is light: only its few edge pixels are kept.
+        edges = _own_edges(normalised, background, self._noise, cells.shape)
+        if np.count_nonzero(cells & edges) < EDGE_SHARE * np.count_nonzero(cells):
+            cells &= edges
+            result = self._judge(cells, grid)
+            if not result.moving:
+                return result
+        return replace(result, bbox=_box(cells))
 
     def _set_background(self, luma: Luma) -> None:
         self._background = luma.copy()
@@ -196,7 +204,7 @@ class MotionDetector:
             self._frames_since_stats = 0
         self._noise += 0.05 * (noise_now - self._noise)  # falls back slowly when the picture calms
 
-    def _judge(self, cells: npt.NDArray[np.bool_], grid: _Grid, locate: bool) -> MotionResult:
+    def _judge(self, cells: npt.NDArray[np.bool_], grid: _Grid) -> MotionResult:
         best_zone: str | None = None
         best_share = 0.0
         for name, zone_cells, zone_size in grid.zones:
@@ -205,9 +213,7 @@ class MotionDetector:
                 best_zone, best_share = name, share
         if best_share < self.settings.min_area:
             return MotionResult(moving=False, score=best_share, zone=None, bbox=None)
-        return MotionResult(
-            moving=True, score=round(best_share, 4), zone=best_zone, bbox=_box(cells) if locate else None
-        )
+        return MotionResult(moving=True, score=round(best_share, 4), zone=best_zone, bbox=None)
 
     def _grid_for(self, shape: tuple[int, ...]) -> _Grid:
         height, width = shape[0] - 1, shape[1] - 1  # the neighbourhood grid is one smaller each way
