@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +60,6 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
         self.site = site
         # The motion that started each camera's current motion (zone, score, box), for the sensor's attributes.
         self.motion_started: dict[str, MotionResult] = {}
-        self._snapshot_warned = False
         self._down_since: dict[str, float] = {}
         self._reported_down: set[str] = set()
         self._auth_failed: set[str] = set()
@@ -107,14 +107,14 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
             _LOGGER.warning("Camera %s tampered with: %s", self.site.camera(camera_id).config.name, event.tamper)
         self.async_update_listeners()
 
-    async def _async_motion_started(self, camera_id: str, event: DetectionEvent, when: Any) -> None:
+    async def _async_motion_started(self, camera_id: str, event: DetectionEvent, when: datetime) -> None:
         """Save the triggering frame, then tell automations (the event says where the picture is)."""
         camera = self.site.camera(camera_id)
         motion = event.motion
         assert motion is not None
+        media = Path(self.hass.config.media_dirs.get("local") or self.hass.config.path("media"))
         snapshot: Path | None = None
         if event.frame is not None:
-            media = Path(self.hass.config.media_dirs.get("local") or self.hass.config.path("media"))
             folder = media / SNAPSHOT_FOLDER / safe_name(camera.config.name)
             try:
                 snapshot = await self.hass.async_add_executor_job(

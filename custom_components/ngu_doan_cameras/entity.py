@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -96,8 +97,6 @@ class AvailableWhileDownMixin(CameraEntity):
 
 def _configuration_url(stream_url: str) -> str | None:
     """The camera's web page, guessed from its stream's host (cameras and recorders serve one on :80)."""
-    from urllib.parse import urlsplit  # noqa: PLC0415
-
     host = urlsplit(strip_credentials(stream_url)).hostname
     if not host:
         return None

@@ -67,7 +67,6 @@ class CameraDetection:
         self._last_time: float | None = None
         self._last_motion_at: float | None = None
         self.motion = False
-        self.last_result: MotionResult | None = None
         self.frames_judged = 0
 
     @property
@@ -113,7 +112,6 @@ class CameraDetection:
             previous_tamper = self._tamper.state
             tamper = self._tamper.process(luma, now)
         self.frames_judged += 1
-        self.last_result = result
         if tamper != previous_tamper:
             self._tamper_changed(previous_tamper, tamper, now, frame)
         self._motion_changed(result, now, frame)
@@ -142,14 +140,16 @@ class CameraDetection:
         """The camera's frames stopped: motion can no longer be seen, so it ends."""
         self._next_time = self._last_time = None
         self._motion.reset()
+        self._end_motion()
+
+    def _end_motion(self) -> None:
+        """Motion can no longer be judged (no frames, detection off): it is over."""
         if self.motion:
             self.motion = False
             self._listener(DetectionEvent(DetectionEventType.MOTION_END, 0.0))
 
     def _end_all(self) -> None:
-        if self.motion:
-            self.motion = False
-            self._listener(DetectionEvent(DetectionEventType.MOTION_END, 0.0))
+        self._end_motion()
         if self._tamper.state is not None:
             kind = self._tamper.state
             self._tamper.reset()
