@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import threading
 from collections.abc import Callable
 from typing import Any
 
+import av
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util import slugify
@@ -74,3 +76,10 @@ async def wait_for_state(hass: HomeAssistant, entity_id: str, state: str, timeou
         await wait_until(reached, timeout)
     except TimeoutError:
         raise AssertionError(f"{entity_id} is {hass.states.get(entity_id)}, not {state}") from None
+
+
+def jpeg_size(data: bytes) -> tuple[int, int]:
+    """Decode a JPEG for real (FFmpeg) and return its width and height."""
+    with av.open(io.BytesIO(data), format="mjpeg") as container:
+        frame = next(container.decode(video=0))
+        return frame.width, frame.height

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 
-import av
 import pytest
 from homeassistant.components.camera import async_get_image, async_get_stream_source
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from .conftest import SIM_PASSWORD, SIM_USER, TINY_JPEG_SIZE, camera_data
-from .helpers import make_site, setup_site, unload_site, wait_for_state
+from .helpers import jpeg_size, make_site, setup_site, unload_site, wait_for_state
 from .simulator import CameraSimulator
-
-
-def jpeg_size(data: bytes) -> tuple[int, int]:
-    with av.open(io.BytesIO(data), format="mjpeg") as container:
-        frame = next(container.decode(video=0))
-        return frame.width, frame.height
 
 
 @pytest.mark.usefixtures("socket_enabled")

@@ -16,6 +16,7 @@ from custom_components.ngu_doan_cameras.engine.site import CameraConfig, Site
 from custom_components.ngu_doan_cameras.engine.stats import ReaderState, StreamStats
 from custom_components.ngu_doan_cameras.engine.stills import JpegEncoder, StillImageSource, scaled_size
 
+from .helpers import jpeg_size
 from .simulator import CameraSimulator
 
 FAST = ReaderSettings(open_timeout=5.0, read_timeout=2.0, backoff=Backoff(base=0.2, cap=1.0))
@@ -28,12 +29,6 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
-
-
-def decode_jpeg(data: bytes) -> tuple[int, int]:
-    with av.open(__import__("io").BytesIO(data), format="mjpeg") as container:
-        frame = next(container.decode(video=0))
-        return frame.width, frame.height
 
 
 def test_reader_streams_publishes_stats_and_stops(simulator: CameraSimulator) -> None:
@@ -130,10 +125,10 @@ def test_site_stills_are_encoded_once_per_frame_and_scaled(simulator: CameraSimu
         assert (site.camera("b").stats.width, site.camera("b").stats.height) == (640, 360)
         image = cam_a.still_image()
         assert image is not None
-        assert decode_jpeg(image) == (320, 180)
+        assert jpeg_size(image) == (320, 180)
         small = site.camera("b").still_image(width=160)
         assert small is not None
-        assert decode_jpeg(small) == (160, 90)
+        assert jpeg_size(small) == (160, 90)
         # Same frame, same size: served from the cache, not encoded again.
         stills = StillImageSource(lambda: (7, site.camera("b").reader.latest_frame()[1]))  # type: ignore[index]
         assert stills.jpeg() == stills.jpeg()
@@ -159,7 +154,7 @@ def test_ffmpeg_jpeg_fallback_makes_a_decodable_image() -> None:
         plane.update(bytes(plane.buffer_size))
     encoder = JpegEncoder()
     encoder._turbo = None  # as on a machine without libjpeg-turbo
-    assert decode_jpeg(encoder.encode(frame)) == (64, 48)
+    assert jpeg_size(encoder.encode(frame)) == (64, 48)
 
 
 @pytest.mark.parametrize("path", ["missing", "silent"])

@@ -29,6 +29,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from tools.process_stats import rss_mb  # noqa: E402
+
 OUT = REPO / "bench-output"
 CLIP_SECONDS = 60
 REPEATS = 3
@@ -166,7 +169,7 @@ def site_worker(port: int, seconds: float) -> None:
     from custom_components.ngu_doan_cameras.engine.site import CameraConfig, Site
 
     base = f"rtsp://127.0.0.1:{port}"
-    rss_before = _rss_mb()
+    rss_before = rss_mb()
     site = Site([CameraConfig(str(n), str(n), f"{base}/cam{n}", f"{base}/cam{n}/sub") for n in range(1, 18)])
     site.start()
     deadline = time.monotonic() + 60
@@ -174,7 +177,7 @@ def site_worker(port: int, seconds: float) -> None:
         time.sleep(0.2)
     streaming = sum(c.stats.streaming for c in site.cameras.values())
     time.sleep(5)  # settle
-    rss_start = _rss_mb()
+    rss_start = rss_mb()
     start, started = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     stills = 0
     samples: list[float] = []
@@ -182,9 +185,9 @@ def site_worker(port: int, seconds: float) -> None:
         for camera in site.cameras.values():  # a dashboard refreshing every still every 10 s
             stills += camera.still_image() is not None
         time.sleep(10)
-        samples.append(_rss_mb())
+        samples.append(rss_mb())
     end, wall = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - started
-    rss_end = _rss_mb()
+    rss_end = rss_mb()
     judged = sum(c.detection.frames_judged for c in site.cameras.values())
     site.stop()
     cpu = (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime)
@@ -205,13 +208,6 @@ def site_worker(port: int, seconds: float) -> None:
             }
         )
     )
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def main() -> int:

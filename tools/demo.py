@@ -10,9 +10,9 @@ Run with the project's venv Python (scripts/develop does).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
-import os
 import signal
 import socket
 import statistics
@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tools.demo_site import CAMERAS, simulator_config, write_config  # noqa: E402
+from tools.process_stats import cpu_seconds  # noqa: E402
 from tools.simulator_client import CameraSimulator  # noqa: E402
 
 CLIENT_ID = "http://127.0.0.1/"
@@ -68,12 +69,13 @@ class HomeAssistantProcess:
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"Home Assistant exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"{self.base}/api/onboarding", timeout=2) as response:
-                    if response.status == 200:
-                        return time.monotonic()
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+            # Refused or timed out: Home Assistant is still starting.
+            with (
+                contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
+                urllib.request.urlopen(f"{self.base}/api/onboarding", timeout=2) as response,
+            ):
+                if response.status == 200:
+                    return time.monotonic()
             time.sleep(0.05)
         raise TimeoutError("Home Assistant did not start")
 
@@ -135,8 +137,7 @@ class HomeAssistantProcess:
     def cpu_seconds(self) -> float:
         """User + system CPU time of the hass process so far."""
         assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.process.pid)
 
     def stop(self) -> None:
         if self.process is None:

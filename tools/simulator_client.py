@@ -19,6 +19,8 @@ from types import TracebackType
 from typing import IO, Any, Self
 from urllib.parse import quote
 
+from tools.process_stats import cpu_seconds
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SIMULATOR_SCRIPT = REPO_ROOT / "tools" / "camera_simulator.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -202,10 +204,7 @@ class CameraSimulator:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the simulator process has used (for the demo's measurements)."""
-        if self._process is None:
-            return 0.0
-        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self._process.pid) if self._process is not None else 0.0
 
     def stderr_tail(self, lines: int = 30) -> str:
         """Last lines the simulator logged, for failure messages."""
