@@ -24,7 +24,8 @@ async def test_stream_statistics(hass: HomeAssistant, simulator: CameraSimulator
     await hass.async_block_till_done()
     await wait_for_state(hass, "binary_sensor.camera_3_connectivity", "on")
     coordinator = entry.runtime_data.coordinator
-    await wait_until(lambda: next(iter(coordinator.site.cameras.values())).stats.fps is not None)
+    camera = next(iter(coordinator.site.cameras.values()))
+    await wait_until(lambda: camera.stats.fps is not None and camera.stats.bitrate_kbps is not None)
     await coordinator.async_refresh()
 
     fps = hass.states.get("sensor.camera_3_frame_rate")

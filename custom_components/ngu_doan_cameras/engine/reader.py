@@ -69,6 +69,7 @@ class StreamReader:
         # Updated on every frame without building a snapshot (see `stats`).
         self._frames = 0
         self._last_at = 0.0  # stream time of the newest frame, seconds
+        self._last_packet_at = 0.0  # stream time of the newest packet, seconds
         self._decode_errors = 0
         self._last_frame_at: float | None = None
         self._frame_size: tuple[int | None, int | None] = (None, None)
@@ -186,7 +187,7 @@ class StreamReader:
         # Per packet and per frame this is the hot path of the whole integration (17 cameras x 15 fps):
         # plain attribute updates and float maths only; snapshots are built when someone asks.
         seconds_per_tick = float(stream.time_base) if stream.time_base else None
-        self._last_at = 0.0
+        self._last_at = self._last_packet_at = 0.0
         with self._lock:
             self._frame_rate.clear()
             self._byte_rate.clear()
@@ -197,7 +198,8 @@ class StreamReader:
             if packet.size == 0:  # demuxer flush packet at end of stream
                 continue
             with self._lock:
-                self._byte_rate.add(_seconds(packet.dts, seconds_per_tick), packet.size)
+                self._last_packet_at = _seconds(packet.dts, seconds_per_tick, self._last_packet_at)
+                self._byte_rate.add(self._last_packet_at, packet.size)
             for packet_listener in self._packet_listeners:
                 packet_listener(packet)
             try:
@@ -207,10 +209,8 @@ class StreamReader:
                 self._decode_errors += 1
                 continue
             for frame in frames:
-                # A frame without a timestamp (the first after connecting, sometimes) takes the last one's.
-                at = self._last_at if frame.pts is None else _seconds(frame.pts, seconds_per_tick)
-                self._last_at = at
-                self._publish(frame, at)  # type: ignore[arg-type]
+                self._last_at = _seconds(frame.pts, seconds_per_tick, self._last_at)
+                self._publish(frame, self._last_at)  # type: ignore[arg-type]
         raise StreamError(StreamErrorKind.CANNOT_CONNECT, "stream ended")
 
     def _publish(self, frame: VideoFrame, at: float) -> None:
@@ -257,8 +257,15 @@ class StreamReader:
                 _LOGGER.exception("State listener of %s failed", self.name)
 
 
-def _seconds(timestamp: int | None, seconds_per_tick: float | None) -> float:
-    """A packet's or frame's time in seconds; arrival time when the stream gives none."""
-    if timestamp is None or seconds_per_tick is None:
+def _seconds(timestamp: int | None, seconds_per_tick: float | None, previous: float) -> float:
+    """A packet's or frame's time in seconds, on one clock per stream.
+
+    A stream without a time base is timed by arrival. A packet or frame without a timestamp (the first
+    after connecting, sometimes) takes the previous one's: mixing in the arrival clock would make the
+    stream's time jump back at the next timestamp, and the rate windows and detection restart.
+    """
+    if seconds_per_tick is None:
         return time.monotonic()
+    if timestamp is None:
+        return previous
     return timestamp * seconds_per_tick
