@@ -1,0 +1,73 @@
+"""What a stream reader hands to the consumers of packets (recording, pre-roll): sessions and packets.
+
+A *session* is one connection to a camera's stream: from the first packet after connecting until the
+connection is lost or the reader stops. Between two sessions there is a gap in the footage, and the
+recorder writes it down as one; nothing papers over it.
+
+Packets are copied out of FFmpeg's buffers once, on the reader thread, into `MediaPacket`s: plain
+objects that any consumer may keep (the pre-roll ring keeps seconds of them) after the session and its
+demuxer are gone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from av.audio.stream import AudioStream
+    from av.video.stream import VideoStream
+
+type MediaKind = Literal["video", "audio"]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPacket:
+    """One compressed packet of a session, owned by Python (safe to keep)."""
+
+    kind: MediaKind
+    data: bytes
+    pts: int | None
+    dts: int | None
+    duration: int
+    time_base: Fraction
+    keyframe: bool
+    # Wall clock (time.time() scale) of this packet: the session's anchor plus the stream's own clock,
+    # so packets keep their spacing even when the network delivers them in bursts.
+    wall: float
+
+    @property
+    def seconds(self) -> float | None:
+        """The packet's decode time in stream seconds (None when the camera sent no timestamp)."""
+        stamp = self.dts if self.dts is not None else self.pts
+        return float(stamp * self.time_base) if stamp is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSession:
+    """One connection to a stream, as its packet consumers see it."""
+
+    session_id: int  # grows by one with every (re)connection of the reader
+    started_wall: float  # wall clock of the session's first packet
+    codec: str  # video codec name (h264, hevc)
+    width: int
+    height: int
+    audio_codec: str | None
+    # The demuxer's live streams: valid as templates for a muxer (stream copy) only until
+    # `session_ended` has been called for this session; never keep them past it.
+    video: VideoStream
+    audio: AudioStream | None
+
+
+class PacketSink(Protocol):
+    """Receives a stream's packets on the reader's thread; every call must return quickly."""
+
+    def session_started(self, session: StreamSession) -> None:
+        """A new session: packets of it follow."""
+
+    def packet(self, packet: MediaPacket, session: StreamSession) -> None:
+        """A video or audio packet of `session`, in the order the camera sent them."""
+
+    def session_ended(self, session: StreamSession) -> None:
+        """The session is over (camera lost, reader stopped): a gap begins."""
