@@ -92,6 +92,21 @@ def tiny_jpeg() -> bytes:
 
 
 @pytest.fixture
+def silent_server(socket_enabled: None) -> Iterator[int]:
+    """A port on 127.0.0.1 where connections are accepted and never answered (a hung camera).
+
+    The kernel completes the TCP handshakes from the listen backlog, so no thread is needed.
+    """
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0), backlog=128)
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+
+
+@pytest.fixture
 def http_server(socket_enabled: None) -> Iterator[str]:
     """A camera's web server: an HTML page (what users paste by mistake instead of a stream URL)
     and a snapshot at /snap.jpg behind basic auth (SIM_USER / SIM_PASSWORD)."""

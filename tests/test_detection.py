@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 
@@ -46,7 +47,9 @@ async def test_motion_event_snapshot_switch_and_sensitivity(hass: HomeAssistant,
     assert data["zone"] == "whole_image"
     assert data["score"] > 0
     snapshot = await hass.async_add_executor_job(Path(data["snapshot"]).read_bytes)
-    assert data["snapshot_url"].startswith("/media/local/ngu_doan_cameras/motion/camera-4/")
+    (subentry,) = entry.subentries.values()
+    # Filed by camera id: names repeat across recorders ("Camera 01") and change.
+    assert data["snapshot_url"].startswith(f"/media/local/ngu_doan_cameras/motion/{subentry.subentry_id}/")
     assert jpeg_size(snapshot) == (320, 180)
     attributes = hass.states.get("binary_sensor.camera_4_motion").attributes
     assert attributes["zone"] == "whole_image"
@@ -58,7 +61,6 @@ async def test_motion_event_snapshot_switch_and_sensitivity(hass: HomeAssistant,
     await hass.async_block_till_done()
     assert hass.states.get("switch.camera_4_detection").state == "off"
     assert hass.states.get("binary_sensor.camera_4_motion").state == "unavailable"
-    (subentry,) = entry.subentries.values()
     assert subentry.data["detection"]["enabled"] is False
     assert reader_threads() == threads
     await hass.services.async_call("switch", "turn_on", {"entity_id": "switch.camera_4_detection"}, blocking=True)
@@ -111,3 +113,36 @@ async def test_video_lost_is_tamper(hass: HomeAssistant, own_simulator: CameraSi
     own_simulator.thaw("cam1")
     await wait_for_state(hass, "binary_sensor.camera_1_tamper", "off", timeout=30)
     await unload_site(hass, entry)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_snapshots_of_same_named_cameras_stay_apart_and_go_with_their_camera(
+    hass: HomeAssistant, simulator: CameraSimulator
+) -> None:
+    events: list[Event[Any]] = []
+    hass.bus.async_listen(EVENT_MOTION, events.append)
+    # Two recorders, each with a "Camera 01": same name, different cameras.
+    first = make_site(hass, [camera_data(simulator, 3, name="Camera 01", detection=FAST_DETECTION)], title="Thôn Trúc")
+    second = make_site(
+        hass, [camera_data(simulator, 4, name="Camera 01", detection=FAST_DETECTION)], title="Thôn Tiền Anh"
+    )
+    await setup_site(hass, first)  # sets up every site of the integration
+    assert second.state is ConfigEntryState.LOADED
+    ids = {next(iter(entry.subentries)) for entry in (first, second)}
+    await wait_until(lambda: {event.data["camera_id"] for event in events} == ids, timeout=30)
+    folders = {Path(event.data["snapshot"]).parent for event in events}
+    assert {folder.name for folder in folders} == ids
+    (second_id,) = second.subentries
+    folder = next(folder for folder in folders if folder.name == second_id)
+
+    def exists(path: Path) -> bool:
+        return path.exists()
+
+    assert await hass.async_add_executor_job(exists, folder)
+    # Removing the camera removes its pictures, and only its own.
+    assert hass.config_entries.async_remove_subentry(second, second_id)
+    await hass.async_block_till_done()
+    assert not await hass.async_add_executor_job(exists, folder)
+    assert all([await hass.async_add_executor_job(exists, other) for other in folders if other.name != second_id])
+    await unload_site(hass, first)
+    await unload_site(hass, second)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from homeassistant.components.camera import Camera, CameraEntityDescription, CameraEntityFeature
 from homeassistant.components.stream import CONF_RTSP_TRANSPORT
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SiteCoordinator
@@ -71,6 +71,17 @@ class StreamCamera(CameraEntity, Camera):
         Camera.__init__(self)
         # TCP: no lost UDP packets (no grey smears), one port through the commune's routers.
         self.stream_options[CONF_RTSP_TRANSPORT] = "tcp"
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """A live view that is open follows the camera to its new stream address or credentials."""
+        if self.stream is not None and self.camera_id in self.coordinator.data:
+            config = self.engine_camera.config
+            url = self.entity_description.stream_url(config)
+            source = config.authenticated(url) if url else None
+            if source and source != self.stream.source:
+                self.stream.update_source(source)
+        super()._handle_coordinator_update()
 
     @property
     def available(self) -> bool:

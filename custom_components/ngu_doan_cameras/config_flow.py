@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -25,7 +26,7 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_USERNAME
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import selector
 from homeassistant.util import slugify
 
@@ -172,9 +173,11 @@ class NguDoanConfigFlow(ConfigFlow, domain=DOMAIN):
             ):
                 errors[CONF_SITE_NAME] = "site_exists"
             else:
-                return self.async_update_reload_and_abort(
-                    entry, title=name, unique_id=unique_id, data_updates={CONF_SITE_NAME: name}
+                # No reload: the running site renames its device in place (updates.py), cameras keep streaming.
+                self.hass.config_entries.async_update_entry(
+                    entry, title=name, unique_id=unique_id, data={**entry.data, CONF_SITE_NAME: name}
                 )
+                return self.async_abort(reason="reconfigure_successful")
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(SITE_SCHEMA, user_input or entry.data),
@@ -186,36 +189,56 @@ class NguDoanConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the new user name and password and give them to every camera that refuses the old ones."""
+        """Ask for the new user name and password once, and give them to every camera that takes them.
+
+        Only cameras that accept the new credentials are changed: a camera with its own password keeps it.
+        """
         entry = self._get_reauth_entry()
-        failing = _cameras_refusing_credentials(entry)
+        candidates = _cameras_refusing_credentials(entry)
         errors: dict[str, str] = {}
-        if user_input is not None and failing:
+        if user_input is not None and candidates:
             new = {CONF_USERNAME: user_input[CONF_USERNAME].strip(), CONF_PASSWORD: user_input.get(CONF_PASSWORD, "")}
-            try:
-                await async_probe(self.hass, CONF_MAIN_URL, {**failing[0].data, **new}, live_view=True)
-            except FormError as err:
-                errors["base"] = err.error
-            else:
-                for subentry in failing:
+            accepted, error = await _async_cameras_accepting(self.hass, candidates, new)
+            if accepted:
+                # Applied as one batch by the running site: only these cameras reconnect.
+                for subentry in accepted:
                     self.hass.config_entries.async_update_subentry(entry, subentry, data={**subentry.data, **new})
-                return self.async_update_reload_and_abort(entry, reason="reauth_successful")
-        suggested = {CONF_USERNAME: failing[0].data.get(CONF_USERNAME, "")} if failing else {}
+                if entry.state is not ConfigEntryState.LOADED:
+                    self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                return self.async_abort(reason="reauth_successful")
+            errors["base"] = error
+        suggested = {CONF_USERNAME: candidates[0].data.get(CONF_USERNAME, "")} if candidates else {}
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(CREDENTIALS_SCHEMA, user_input or suggested),
-            description_placeholders={"cameras": ", ".join(sub.title for sub in failing)},
+            description_placeholders={"cameras": ", ".join(sub.title for sub in candidates)},
             errors=errors,
         )
 
 
 def _cameras_refusing_credentials(entry: ConfigEntry) -> list[ConfigSubentry]:
-    """Cameras that last failed with wrong credentials; all cameras when the site is not running."""
+    """Cameras that last refused their credentials; every camera when the site is not running to tell."""
     cameras = camera_subentries(entry)
     if entry.state is not ConfigEntryState.LOADED:
         return cameras
     refusing = entry.runtime_data.coordinator.auth_failed
     return [sub for sub in cameras if sub.subentry_id in refusing] or cameras
+
+
+async def _async_cameras_accepting(
+    hass: HomeAssistant, cameras: list[ConfigSubentry], credentials: Mapping[str, str]
+) -> tuple[list[ConfigSubentry], str]:
+    """Try the credentials on every camera at once; those that accept them, and the first refusal's error."""
+    results = await asyncio.gather(
+        *(async_probe(hass, CONF_MAIN_URL, {**sub.data, **credentials}, live_view=True) for sub in cameras),
+        return_exceptions=True,
+    )
+    accepted = [sub for sub, result in zip(cameras, results, strict=True) if result is None]
+    errors = [result.error for result in results if isinstance(result, FormError)]
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, FormError):
+            raise result
+    return accepted, errors[0] if errors else "unknown"
 
 
 class SiteOptionsFlow(OptionsFlow):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,8 +30,8 @@ from .const import (
 from .engine.detection import DetectionEvent, DetectionEventType
 from .engine.errors import StreamErrorKind
 from .engine.motion import MotionResult
-from .engine.site import Site
-from .engine.snapshots import safe_name, save_snapshot
+from .engine.site import Site, SiteChanges
+from .engine.snapshots import save_snapshot
 from .engine.stats import ReaderState, StreamStats
 
 if TYPE_CHECKING:
@@ -38,8 +39,12 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-# Kinds that will not heal by waiting: raise the repair issue at once.
+# Kinds that will not heal by waiting, for a stream that never gave a frame: raise the repair issue at once.
+# The same answer from a stream that did stream (a recorder's channel going away) may heal: it waits.
 _PERSISTENT_KINDS = {StreamErrorKind.NOT_VIDEO, StreamErrorKind.UNSUPPORTED_CODEC, StreamErrorKind.NOT_FOUND}
+
+# The clock outages are timed with (a module attribute so tests can move it without touching the readers).
+monotonic = time.monotonic
 
 type SiteStatus = dict[str, StreamStats]
 
@@ -47,12 +52,12 @@ type SiteStatus = dict[str, StreamStats]
 class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
     """Holds the latest statistics of every camera of a site."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any], site_name: str, site: Site) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any], site: Site) -> None:
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
-            name=f"{DOMAIN} {site_name}",
+            name=f"{DOMAIN} {entry.title}",
             update_interval=STATS_INTERVAL,
             always_update=True,
         )
@@ -63,38 +68,76 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
         self._down_since: dict[str, float] = {}
         self._reported_down: set[str] = set()
         self._auth_failed: set[str] = set()
+        self._closed = False
         self.data = self._snapshot()
 
     def _snapshot(self) -> SiteStatus:
         return {camera_id: camera.stats for camera_id, camera in self.site.cameras.items()}
 
+    @property
+    def closed(self) -> bool:
+        """The site is stopping: reports from its readers are no longer listened to."""
+        return self._closed
+
+    @callback
+    def close(self) -> None:
+        """Stop listening to the readers (before they are stopped: a report during the stop is dropped)."""
+        self._closed = True
+
     async def _async_update_data(self) -> SiteStatus:
         status = self._snapshot()
-        for camera_id, stats in status.items():
-            self._track(camera_id, stats)
+        if not self._closed:
+            for camera_id, stats in status.items():
+                self._track(camera_id, stats)
         return status
+
+    @callback
+    def async_cameras_changed(self, changes: SiteChanges) -> None:
+        """Cameras were added, removed or given new readers: forget what belonged to the old ones."""
+        for camera_id in changes.removed:
+            self.motion_started.pop(camera_id, None)
+            self._down_since.pop(camera_id, None)
+            self._reported_down.discard(camera_id)
+            self._auth_failed.discard(camera_id)
+            ir.async_delete_issue(self.hass, DOMAIN, _issue_id(camera_id))
+        for camera_id in changes.renewed:
+            self.motion_started.pop(camera_id, None)
+            self._auth_failed.discard(camera_id)  # new credentials get a new chance
+        self.async_set_updated_data(self._snapshot())
 
     def on_reader_state(self, camera_id: str, stats: StreamStats) -> None:
         """Called on a reader thread: hop onto the event loop."""
-        if stats.state is ReaderState.STOPPED:
+        if stats.state is not ReaderState.STOPPED:
+            self._call_on_loop(self._async_reader_state, camera_id)
+
+    def on_detection(self, camera_id: str, event: DetectionEvent) -> None:
+        """Called on a reader thread: hop onto the event loop."""
+        self._call_on_loop(self._async_detection, camera_id, event)
+
+    def _call_on_loop(self, function: Callable[..., None], *args: Any) -> None:
+        if self._closed:
             return
-        self.hass.loop.call_soon_threadsafe(self._async_reader_state, camera_id)
+        try:
+            self.hass.loop.call_soon_threadsafe(function, *args)
+        except RuntimeError:
+            # The event loop has closed (Home Assistant is exiting) under a reader that still reports.
+            _LOGGER.debug("Dropped a late report of a camera: the event loop is closed")
+
+    def _listening_to(self, camera_id: str) -> bool:
+        """False for a report that arrived after its site started stopping or its camera was removed."""
+        return not self._closed and camera_id in self.site.cameras
 
     @callback
     def _async_reader_state(self, camera_id: str) -> None:
-        if camera_id not in self.site.cameras:  # pragma: no cover - a late call while unloading
+        if not self._listening_to(camera_id):
             return
         status = self._snapshot()
         self._track(camera_id, status[camera_id])
         self.async_set_updated_data(status)
 
-    def on_detection(self, camera_id: str, event: DetectionEvent) -> None:
-        """Called on a reader thread: hop onto the event loop."""
-        self.hass.loop.call_soon_threadsafe(self._async_detection, camera_id, event)
-
     @callback
     def _async_detection(self, camera_id: str, event: DetectionEvent) -> None:
-        if camera_id not in self.site.cameras:  # pragma: no cover - a late call while unloading
+        if not self._listening_to(camera_id):
             return
         if event.type is DetectionEventType.MOTION_START and event.motion is not None:
             self.motion_started[camera_id] = event.motion
@@ -112,13 +155,12 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
         camera = self.site.camera(camera_id)
         motion = event.motion
         assert motion is not None
-        media = Path(self.hass.config.media_dirs.get("local") or self.hass.config.path("media"))
+        media = media_folder(self.hass)
         snapshot: Path | None = None
         if event.frame is not None:
-            folder = media / SNAPSHOT_FOLDER / safe_name(camera.config.name)
             try:
                 snapshot = await self.hass.async_add_executor_job(
-                    save_snapshot, event.frame, folder, when, SNAPSHOTS_KEPT_PER_CAMERA
+                    save_snapshot, event.frame, self.snapshot_folder(camera_id), when, SNAPSHOTS_KEPT_PER_CAMERA
                 )
             except OSError as err:
                 # Disk full or read-only: the event still fires, without a picture, and the log says why.
@@ -139,6 +181,15 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
             },
         )
 
+    def snapshot_folder(self, camera_id: str) -> Path:
+        """Where a camera's motion snapshots go."""
+        return self.snapshot_folder_of(self.hass, camera_id)
+
+    @staticmethod
+    def snapshot_folder_of(hass: HomeAssistant, camera_id: str) -> Path:
+        """Motion snapshots are filed by camera id: names repeat across recorders ("Camera 01") and change."""
+        return media_folder(hass) / SNAPSHOT_FOLDER / camera_id
+
     @property
     def auth_failed(self) -> set[str]:
         """Cameras currently refusing their credentials (what reauth fixes)."""
@@ -157,7 +208,7 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
             return
         if stats.state is not ReaderState.DISCONNECTED:
             return
-        since = self._down_since.setdefault(camera_id, time.monotonic())
+        since = self._down_since.setdefault(camera_id, monotonic())
         if camera_id not in self._reported_down:
             self._reported_down.add(camera_id)
             _LOGGER.warning("Camera %s is unavailable: %s", name, stats.error_detail or stats.error)
@@ -168,8 +219,9 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
                 if entry is not None:
                     entry.async_start_reauth(self.hass)
             return
-        down_for = time.monotonic() - since
-        if stats.error in _PERSISTENT_KINDS or down_for >= REPAIR_AFTER.total_seconds():
+        down_for = monotonic() - since
+        never_streamed = stats.frames == 0
+        if (never_streamed and stats.error in _PERSISTENT_KINDS) or down_for >= REPAIR_AFTER.total_seconds():
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
@@ -185,6 +237,11 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
         """Remove this site's repair issues (on unload: they are raised again if still true)."""
         for camera_id in self.site.cameras:
             ir.async_delete_issue(self.hass, DOMAIN, _issue_id(camera_id))
+
+
+def media_folder(hass: HomeAssistant) -> Path:
+    """Home Assistant's local media folder (what the media browser shows as "local")."""
+    return Path(hass.config.media_dirs.get("local") or hass.config.path("media"))
 
 
 def _issue_id(camera_id: str) -> str:

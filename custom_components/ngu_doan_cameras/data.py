@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
@@ -12,6 +13,8 @@ from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 from .const import (
     CONF_DETECTION,
     CONF_ENABLED,
+    CONF_FRAME_TIMEOUT,
+    CONF_LOCATION,
     CONF_MAIN_URL,
     CONF_MASKS,
     CONF_MAX_FPS,
@@ -22,11 +25,14 @@ from .const import (
     CONF_SUB_URL,
     CONF_ZONES,
     DEFAULT_DETECTION,
+    DEFAULT_FRAME_TIMEOUT,
+    STREAM_OPEN_TIMEOUT,
     SUBENTRY_CAMERA,
 )
 from .engine.detection import DetectionSettings
 from .engine.geometry import parse_polygons, parse_zones
 from .engine.motion import MotionSettings
+from .engine.reader import ReaderSettings
 from .engine.site import CameraConfig, Site
 
 if TYPE_CHECKING:
@@ -39,7 +45,11 @@ class SiteData:
 
     site: Site
     coordinator: SiteCoordinator
-    fingerprint: str  # what the readers were built from (see __init__._stream_fingerprint)
+    # One per entity platform: adds that platform's entities for a camera added while the site runs.
+    entity_adders: list[Callable[[ConfigSubentry], None]] = field(default_factory=list)
+    # Changes to the entry are applied one batch at a time (see updates.py).
+    update_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    update_pending: bool = False
 
 
 type NguDoanConfigEntry = ConfigEntry[SiteData]
@@ -51,12 +61,21 @@ def camera_config(subentry: ConfigSubentry) -> CameraConfig:
     return CameraConfig(
         camera_id=subentry.subentry_id,
         name=data.get(CONF_NAME) or subentry.title,
+        location=data.get(CONF_LOCATION) or "",
         main_url=data[CONF_MAIN_URL],
         sub_url=data.get(CONF_SUB_URL) or None,
         still_url=data.get(CONF_STILL_URL) or None,
         username=data.get(CONF_USERNAME) or None,
         password=data.get(CONF_PASSWORD) or None,
         detection=detection_settings(data.get(CONF_DETECTION)),
+    )
+
+
+def reader_settings(entry: ConfigEntry) -> ReaderSettings:
+    """How the site's readers connect and when a camera counts as lost (the frame timeout)."""
+    return ReaderSettings(
+        open_timeout=STREAM_OPEN_TIMEOUT,
+        read_timeout=float(entry.options.get(CONF_FRAME_TIMEOUT, DEFAULT_FRAME_TIMEOUT)),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -64,6 +65,12 @@ class CameraEntity(CoordinatorEntity[SiteCoordinator]):
         options[key] = value
         self.hass.config_entries.async_update_subentry(entry, subentry, data={**subentry.data, CONF_DETECTION: options})
 
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the new state, unless the camera was just removed (its entities are on their way out)."""
+        if self.camera_id in self.coordinator.data:
+            super()._handle_coordinator_update()
+
     @property
     def camera_streaming(self) -> bool:
         """The site runs and this camera delivers frames."""
@@ -80,10 +87,18 @@ def add_camera_entities(
     async_add_entities: AddConfigEntryEntitiesCallback,
     make: Callable[[SiteCoordinator, ConfigSubentry], Sequence[Entity]],
 ) -> None:
-    """Add each camera's entities to its own subentry (removing the camera removes them)."""
+    """Add each camera's entities to its own subentry (removing the camera removes them).
+
+    Cameras added later, while the site runs, get theirs through the same `make` (see updates.py).
+    """
     coordinator = entry.runtime_data.coordinator
-    for subentry in camera_subentries(entry):
+
+    def add(subentry: ConfigSubentry) -> None:
         async_add_entities(make(coordinator, subentry), config_subentry_id=subentry.subentry_id)
+
+    entry.runtime_data.entity_adders.append(add)
+    for subentry in camera_subentries(entry):
+        add(subentry)
 
 
 class AvailableWhileDownMixin(CameraEntity):

@@ -16,7 +16,7 @@ class Backoff:
 
     base: float = 1.0
     cap: float = 60.0
-    rng: random.Random = field(default_factory=random.Random)
+    rng: random.Random = field(default_factory=random.Random, compare=False)  # jitter, not a setting
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before attempt number `attempt`."""

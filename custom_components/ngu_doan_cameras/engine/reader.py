@@ -100,6 +100,11 @@ class StreamReader:
         return self.join(self.max_stop_seconds)
 
     @property
+    def settings(self) -> ReaderSettings:
+        """Timeouts and backoff this reader was built with."""
+        return self._settings
+
+    @property
     def max_stop_seconds(self) -> float:
         """Upper bound on how long stopping can take (an open or read in flight, plus slack)."""
         return max(self._settings.open_timeout, self._settings.read_timeout) + 5.0

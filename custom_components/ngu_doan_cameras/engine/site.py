@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ class CameraConfig:
     camera_id: str
     name: str
     main_url: str
+    location: str = ""  # village or road, as the officers name it
     sub_url: str | None = None
     still_url: str | None = None
     username: str | None = None
@@ -40,6 +42,14 @@ class CameraConfig:
     def authenticated(self, url: str) -> str:
         """`url` with this camera's credentials in it, for FFmpeg. Never log the result."""
         return with_credentials(url, self.username, self.password)
+
+    @property
+    def stream_key(self) -> tuple[object, ...]:
+        """What the camera's readers are built from: when it changes, they must reconnect.
+
+        Name, snapshot URL and detection settings are not in it: they change without touching a session.
+        """
+        return (self.main_url, self.sub_url, self.username, self.password)
 
 
 class Camera:
@@ -60,6 +70,13 @@ class Camera:
         self.stills = StillImageSource(self.reader.latest_frame)
         self.detection = CameraDetection(config.detection, lambda event: on_detection(config.camera_id, event))
         self.reader.add_frame_listener(self.detection.process)
+
+    def reconfigure(self, config: CameraConfig) -> None:
+        """Take a new name, snapshot URL or detection settings without touching the reader's session."""
+        if config.detection != self.config.detection:
+            self.detection.update_settings(config.detection)
+        self.config = config
+        self.reader.name = config.name
 
     def _reader_state(self, stats: StreamStats) -> None:
         if stats.state is ReaderState.DISCONNECTED:
@@ -87,6 +104,32 @@ class Camera:
         return None
 
 
+@dataclass(slots=True)
+class SiteChanges:
+    """What `Site.reconcile` changed: readers to stop and to start, and which cameras came, went or changed."""
+
+    stopped: list[Camera] = field(default_factory=list)
+    started: list[Camera] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    # Cameras still there whose settings changed, with their previous settings (to move a device's area).
+    changed: dict[str, CameraConfig] = field(default_factory=dict)
+
+    @property
+    def renewed(self) -> list[str]:
+        """Cameras that stay but got a new reader (new streams, credentials or frame timeout)."""
+        return [camera.config.camera_id for camera in self.started if camera.config.camera_id not in self.added]
+
+    def apply_readers(self) -> None:
+        """Stop the old readers, then start the new ones. Blocking: run it off the event loop.
+
+        Old sessions end before new ones open: cheap cameras allow only 2-4 sessions.
+        """
+        stop_cameras(self.stopped)
+        for camera in self.started:
+            camera.reader.start()
+
+
 class Site:
     """Owns the cameras of one site; starts and stops their readers together."""
 
@@ -101,9 +144,10 @@ class Site:
         # Settable after construction: the listeners (Home Assistant's coordinator) need the site first.
         self.on_state = on_state
         self.on_detection = on_detection
-        self.cameras: dict[str, Camera] = {
-            config.camera_id: Camera(config, self._settings, self._notify, self._detected) for config in cameras
-        }
+        self.cameras: dict[str, Camera] = {config.camera_id: self._camera(config) for config in cameras}
+
+    def _camera(self, config: CameraConfig) -> Camera:
+        return Camera(config, self._settings, self._notify, self._detected)
 
     def _notify(self, camera_id: str, stats: StreamStats) -> None:
         if self.on_state is not None:
@@ -124,12 +168,50 @@ class Site:
         Blocking: readers stop in parallel, so this takes at most one open or read timeout however many
         cameras there are.
         """
-        for camera in self.cameras.values():
-            camera.reader.request_stop()
-        for camera in self.cameras.values():
-            if not camera.reader.join(camera.reader.max_stop_seconds):
-                _LOGGER.warning("Reader of %s did not stop in time", camera.config.name)
+        stop_cameras(list(self.cameras.values()))
+
+    def reconcile(self, configs: Iterable[CameraConfig], settings: ReaderSettings) -> SiteChanges:
+        """Make the site's cameras match `configs`, touching only the readers that must change.
+
+        Called on the event loop (it only swaps objects); the returned changes' `apply_readers` does the
+        blocking part. A camera whose streams or credentials changed gets a new reader; one renamed or
+        given another snapshot URL keeps its session; new settings (the frame timeout) renew every reader.
+        """
+        changes = SiteChanges()
+        wanted = {config.camera_id: config for config in configs}
+        renew_all = settings != self._settings
+        self._settings = settings
+        for camera_id in [camera_id for camera_id in self.cameras if camera_id not in wanted]:
+            changes.stopped.append(self.cameras.pop(camera_id))
+            changes.removed.append(camera_id)
+        for camera_id, config in wanted.items():
+            current = self.cameras.get(camera_id)
+            if current is None:
+                changes.added.append(camera_id)
+            else:
+                if current.config != config:
+                    changes.changed[camera_id] = current.config
+                if not renew_all and current.config.stream_key == config.stream_key:
+                    current.reconfigure(config)
+                    continue
+                changes.stopped.append(current)
+            camera = self.cameras[camera_id] = self._camera(config)
+            changes.started.append(camera)
+        return changes
 
     def camera(self, camera_id: str) -> Camera:
         """The camera with this id."""
         return self.cameras[camera_id]
+
+
+def stop_cameras(cameras: list[Camera]) -> None:
+    """Stop these cameras' readers together and join them. Blocking.
+
+    One deadline for all: N readers stuck in an open cost one timeout, not N.
+    """
+    for camera in cameras:
+        camera.reader.request_stop()
+    deadline = time.monotonic() + max((camera.reader.max_stop_seconds for camera in cameras), default=0.0)
+    for camera in cameras:
+        if not camera.reader.join(max(0.0, deadline - time.monotonic())):
+            _LOGGER.warning("Reader of %s did not stop in time", camera.config.name)
