@@ -30,10 +30,8 @@ from .simulator import CameraSimulator
 @pytest.mark.usefixtures("socket_enabled")
 async def test_site_setup_devices_areas_and_unload(hass: HomeAssistant, simulator: CameraSimulator) -> None:
     entry = make_site(hass, [camera_data(simulator, 1, location="Thôn Đồng Rồi"), camera_data(simulator, 2, sub=False)])
-    started = time.monotonic()
     await setup_site(hass, entry)
-    # Setup does not wait for cameras: readers connect in the background.
-    assert time.monotonic() - started < 2.0
+    # Readers connect in the background (that setup never waits for them: the silent cameras test).
     assert len(reader_threads()) == 2
     await wait_for_state(hass, "binary_sensor.camera_1_connectivity", "on")
     await wait_for_state(hass, "binary_sensor.camera_2_connectivity", "on")
