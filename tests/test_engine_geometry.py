@@ -57,6 +57,7 @@ def test_the_forms_people_type_are_read() -> None:
         ("[[[0,0,0],[1,0],[1,1]]]", "shape"),
         ('[[[0,0],[1,0],[1,1]], {"a": 1}]', "shape"),
         ("[[0.1,0.2],", "json"),
+        ("[[[" + "9" * 4400 + ", 0],[1,0],[1,1]]]", "json"),  # more digits than Python turns into an int
         ("[" * 2000 + "]" * 2000, "json|shape"),  # json when the nesting is deeper than the decoder's stack
         ("[" * 900 + "]" * 900, "shape"),
         ("0.1,0.2 0.5,0.2", "few_points"),
@@ -115,7 +116,12 @@ def test_input_is_bounded(parse: Callable[[str], list[object]]) -> None:
     too_long = point * (geometry.MAX_POLYGON_TEXT // len(point) + 1)
     too_many_polygons = "\n".join(["0,0 1,0 1,1"] * (geometry.MAX_POLYGONS + 1))
     too_many_points = "0,0 " + "1,0 " * geometry.MAX_POINTS + "1,1"
-    for text in (too_long, too_many_polygons, too_many_points, "[" + "[0,0]," * 1000 + "[1,1]]"):
+    json_points = "[" + "[0,0]," * geometry.MAX_POINTS + "[1,1]]"
+    json_polygons = "[" + ",".join(["[[0,0],[1,0],[1,1]]"] * (geometry.MAX_POLYGONS + 1)) + "]"
+    json_zones = "{" + ",".join(f'"z{n}": [[0,0],[1,0],[1,1]]' for n in range(geometry.MAX_POLYGONS + 1)) + "}"
+    for text in (too_long, too_many_polygons, too_many_points, json_points, json_polygons, json_zones):
+        if parse is parse_polygons and text is json_zones:
+            continue
         with pytest.raises(PolygonError) as caught:
             parse(text)
         assert caught.value.problem == "too_large", text[:40]

@@ -164,6 +164,10 @@ def test_helpers_never_raise_and_never_return_the_password() -> None:
     ]
     texts = fixed + ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(3000)]
     texts += [f"rtsp://{text}" for text in texts[4:500]]
+    # An escape that is not UTF-8 is taken as typed.
+    assert credentials_in_url("rtsp://admin:%ff%fe@h/x") == ("admin", "%ff%fe")
+    assert urls.with_query_credentials("not a url?user=&pwd=", "admin", password) == "not a url?user=&pwd="
+    assert urls.url_address("rtsp://h:99999/x") == ""
     for text in texts:
         stripped = strip_credentials(text)
         identity = url_identity(text)

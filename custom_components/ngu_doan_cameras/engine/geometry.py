@@ -140,13 +140,11 @@ def _load_json(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise PolygonError("json", err.lineno, text[err.pos : err.pos + MAX_NEAR]) from None
-    except (ValueError, RecursionError):  # nesting deeper than the decoder's stack
+    except (ValueError, RecursionError):  # an integer of over 4300 digits; nesting deeper than the decoder's stack
         raise PolygonError("json", 1, text) from None
 
 
-def _json_polygons(raw: Any) -> list[Polygon]:
-    if not isinstance(raw, list):
-        raise PolygonError("shape", 1, _snippet(raw))
+def _json_polygons(raw: list[Any]) -> list[Polygon]:
     if raw and isinstance(raw[0], list) and raw[0] and _is_number(raw[0][0]):
         raw = [raw]  # a single polygon given as a list of points
     if len(raw) > MAX_POLYGONS:
@@ -190,8 +188,6 @@ def _zone_name(name: str, line: int) -> str:
 def _polygon(points: Sequence[Sequence[float]], line: int, near: str) -> Polygon:
     if len(points) < 3:
         raise PolygonError("few_points", line, near)
-    if len(points) > MAX_POINTS:
-        raise PolygonError("too_large", line)
     clean: list[Point] = []
     for x, y in points:
         # Compared before converting: JSON may hold NaN (never in range) or integers too big for a float.
