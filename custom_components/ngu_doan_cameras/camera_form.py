@@ -6,10 +6,12 @@ and any failure becomes a field error the user can act on.
 
 from __future__ import annotations
 
+import string
+import unicodedata
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import partial
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import voluptuous as vol
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
@@ -27,17 +29,35 @@ from .const import (
     CONF_SUB_TEMPLATE,
     CONF_SUB_URL,
     CONF_VENDOR,
+    DEFAULT_RTSP_PORT,
     DOMAIN,
     MAX_CHANNELS,
+    MAX_CREDENTIAL_LENGTH,
+    MAX_NAME_LENGTH,
     VENDOR_CUSTOM,
 )
 from .engine.errors import StreamError
 from .engine.probe import probe_stream
 from .engine.still_url import fetch_still
-from .engine.urls import NVR_TEMPLATES, NvrTemplate, channel_urls, credentials_in_url, strip_credentials, url_identity
+from .engine.urls import (
+    NVR_TEMPLATES,
+    NvrTemplate,
+    UrlError,
+    channel_urls,
+    parse_host,
+    parse_url,
+    split_credentials,
+    strip_credentials,
+    url_address,
+    url_identity,
+)
 from .engine.urls import with_credentials as _with_credentials
+from .log_redaction import install_log_redaction
 
 STREAM_SCHEMES = ("rtsp", "rtsps", "http", "https")
+STILL_SCHEMES = ("http", "https")
+URL_FIELDS = (CONF_MAIN_URL, CONF_SUB_URL, CONF_STILL_URL)
+TEMPLATE_FIELDS = frozenset({"host", "port", "ch"})
 _TEXT = selector.TextSelector()
 _URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
 _PASSWORD = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD))
@@ -119,33 +139,70 @@ def configured_stream_ids(hass: HomeAssistant, *, except_subentry: str | None = 
     return ids
 
 
-def normalize_camera(user_input: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Clean the camera form.
+def clean_name(field: str, value: Any, *, required: bool = True) -> str:
+    """A name or place typed into a form: trimmed, not too long, no control characters. Raises FormError."""
+    text = str(value or "").strip()
+    if (required and not text) or len(text) > MAX_NAME_LENGTH or _has_control_characters(text):
+        raise FormError(field, "invalid_name")
+    return text
 
-    Trims, moves credentials typed into a URL to their own fields, keeps the old password when none was typed.
+
+def clean_credential(field: str, value: Any) -> str:
+    """A user name or password: sent to cameras in request headers, so no control characters. Raises FormError."""
+    text = str(value or "")
+    if len(text) > MAX_CREDENTIAL_LENGTH or _has_control_characters(text):
+        raise FormError(field, "invalid_credentials")
+    return text
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
+def normalize_camera(user_input: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Clean the camera form. Raises FormError.
+
+    Trims and checks the texts, moves credentials typed into a URL (user info or query string) to their
+    own fields, and, when changing a camera, keeps the stored password if none was typed, but only while
+    the camera's address (scheme, host, port of the main stream) and user name stay the same: a password
+    is never sent to another device than the one it was given for.
     """
     data: dict[str, Any] = {
-        CONF_NAME: str(user_input.get(CONF_NAME) or (previous or {}).get(CONF_NAME, "")).strip(),
-        CONF_LOCATION: str(user_input.get(CONF_LOCATION) or "").strip(),
-        CONF_USERNAME: str(user_input.get(CONF_USERNAME) or "").strip(),
-        CONF_PASSWORD: str(user_input.get(CONF_PASSWORD) or ""),
+        CONF_NAME: clean_name(CONF_NAME, user_input.get(CONF_NAME) or (previous or {}).get(CONF_NAME)),
+        CONF_LOCATION: clean_name(CONF_LOCATION, user_input.get(CONF_LOCATION), required=False),
+        CONF_USERNAME: clean_credential(CONF_USERNAME, str(user_input.get(CONF_USERNAME) or "").strip()),
+        CONF_PASSWORD: clean_credential(CONF_PASSWORD, user_input.get(CONF_PASSWORD)),
     }
-    for key in (CONF_MAIN_URL, CONF_SUB_URL, CONF_STILL_URL):
+    for key in URL_FIELDS:
         raw = str(user_input.get(key) or "").strip()
-        user, password = credentials_in_url(raw)
+        try:
+            url, user, password = split_credentials(raw) if raw else ("", None, None)
+        except UrlError:
+            raise FormError(key, "invalid_url") from None
         if user and not data[CONF_USERNAME]:
-            data[CONF_USERNAME] = unquote(user)
-            data[CONF_PASSWORD] = data[CONF_PASSWORD] or unquote(password or "")
-        data[key] = strip_credentials(raw) if raw else ""
-    if previous and not data[CONF_PASSWORD] and data[CONF_USERNAME] == previous.get(CONF_USERNAME, ""):
+            data[CONF_USERNAME] = clean_credential(key, user)
+        if password and not data[CONF_PASSWORD] and user in (None, data[CONF_USERNAME]):
+            data[CONF_PASSWORD] = clean_credential(key, password)
+        data[key] = url
+    if not data[CONF_MAIN_URL]:
+        raise FormError(CONF_MAIN_URL, "invalid_url")
+    if (
+        previous
+        and not data[CONF_PASSWORD]
+        and data[CONF_USERNAME] == previous.get(CONF_USERNAME, "")
+        and url_address(data[CONF_MAIN_URL]) == url_address(str(previous.get(CONF_MAIN_URL, "")))
+    ):
         data[CONF_PASSWORD] = previous.get(CONF_PASSWORD, "")
     return data
 
 
-def check_url(field: str, url: str) -> None:
-    """A stream URL must be absolute with a scheme FFmpeg opens over the network."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in STREAM_SCHEMES or not parts.hostname:
+def check_url(field: str, url: str, schemes: tuple[str, ...] = STREAM_SCHEMES) -> None:
+    """A URL must be absolute, with a host and a scheme we can open (FFmpeg's, or HTTP for stills)."""
+    try:
+        parsed = parse_url(url)
+    except UrlError:
+        raise FormError(field, "invalid_url") from None
+    if parsed.scheme not in schemes:
         raise FormError(field, "invalid_url")
 
 
@@ -154,9 +211,9 @@ async def async_validate_camera(
 ) -> None:
     """Check URLs, refuse duplicates, then open each stream. Raises FormError."""
     taken = configured_stream_ids(hass, except_subentry=except_subentry)
-    for key in (CONF_MAIN_URL, CONF_SUB_URL, CONF_STILL_URL):
+    for key in URL_FIELDS:
         if data.get(key):
-            check_url(key, data[key])
+            check_url(key, data[key], STILL_SCHEMES if key == CONF_STILL_URL else STREAM_SCHEMES)
     for key in (CONF_MAIN_URL, CONF_SUB_URL):
         if data.get(key) and url_identity(data[key]) in taken:
             raise FormError(key, "already_configured")
@@ -176,6 +233,7 @@ async def async_validate_camera(
 
 async def async_probe(hass: HomeAssistant, field: str, data: Mapping[str, Any], *, live_view: bool) -> None:
     """Open the stream in `data[field]` with the camera's credentials. Raises FormError."""
+    install_log_redaction()  # FFmpeg may log what it opens; a flow can probe before any site is set up
     url = _with_credentials(data[field], data.get(CONF_USERNAME), data.get(CONF_PASSWORD))
     try:
         # const.PROBE_TIMEOUT is read at call time so tests can shorten the wait.
@@ -201,32 +259,86 @@ def nvr_template(data: Mapping[str, Any]) -> NvrTemplate:
 def _full_template(field: str, template: str) -> str:
     if template.startswith("/"):
         template = "rtsp://{host}:{port}" + template
-    if "{ch}" not in template:
+    try:
+        # Only the three plain placeholders: no attribute access, indexing or format specs (`{ch:>99999999}`).
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(template)]
+    except ValueError:
+        raise FormError(field, "invalid_template") from None
+    used = {name for name, _, _ in fields if name is not None}
+    if "ch" not in used or not used <= TEMPLATE_FIELDS or any(spec or conversion for _, spec, conversion in fields):
         raise FormError(field, "invalid_template")
     try:
-        check_url(field, template.format(host="example.invalid", port=554, ch=1))
-    except (KeyError, IndexError, ValueError):
-        raise FormError(field, "invalid_template") from None
+        check_url(field, template.format(host="example.invalid", port=DEFAULT_RTSP_PORT, ch=1))
     except FormError:
         raise FormError(field, "invalid_template") from None
     return template
 
 
+def nvr_address(data: Mapping[str, Any]) -> tuple[str, int, str, str]:
+    """Host (as the URL templates want it), port and credentials from the recorder form. Raises FormError.
+
+    People type `admin:pw@10.0.0.2`, `10.0.0.2:8554` or a whole `rtsp://` URL into the address: the
+    parts move to their own fields, so no channel URL ever holds a password.
+    """
+    try:
+        address = parse_host(str(data[CONF_HOST]))
+    except UrlError:
+        raise FormError(CONF_HOST, "invalid_host") from None
+    port = int(data[CONF_PORT])
+    if address.port is not None and address.port != port:
+        if port != DEFAULT_RTSP_PORT:  # both changed, and they disagree
+            raise FormError(CONF_HOST, "port_conflict")
+        port = address.port
+    username, password = merge_credentials(
+        CONF_HOST,
+        clean_credential(CONF_USERNAME, str(data.get(CONF_USERNAME) or "").strip()),
+        clean_credential(CONF_PASSWORD, data.get(CONF_PASSWORD)),
+        address.username,
+        address.password,
+    )
+    return replace(address, port=None).netloc, port, username, password
+
+
+def merge_credentials(
+    field: str, username: str, password: str, found_user: str | None, found_password: str | None
+) -> tuple[str, str]:
+    """The form's credentials completed with those found in `field`; a disagreement raises FormError."""
+    if (found_user and username and found_user != username) or (
+        found_password and password and found_password != password
+    ):
+        raise FormError(field, "credentials_conflict")
+    return (
+        clean_credential(field, username or found_user or ""),
+        clean_credential(field, password or found_password or ""),
+    )
+
+
 def nvr_cameras(data: Mapping[str, Any], template: NvrTemplate) -> list[dict[str, Any]]:
     """One camera's data per recorder channel."""
-    prefix = str(data.get(CONF_NAME_PREFIX) or "Camera").strip()
+    host, port, username, password = nvr_address(data)
+    prefix = clean_name(CONF_NAME_PREFIX, data.get(CONF_NAME_PREFIX) or "Camera")
+    location = clean_name(CONF_LOCATION, data.get(CONF_LOCATION), required=False)
     cameras = []
     for channel in range(1, int(data[CONF_CHANNELS]) + 1):
-        main, sub = channel_urls(template, str(data[CONF_HOST]).strip(), int(data[CONF_PORT]), channel)
+        main, sub = channel_urls(template, host, port, channel)
+        urls = {}
+        for key, field, url in ((CONF_MAIN_URL, CONF_MAIN_TEMPLATE, main), (CONF_SUB_URL, CONF_SUB_TEMPLATE, sub)):
+            if url is None:
+                urls[key] = ""
+                continue
+            try:
+                urls[key], found_user, found_password = split_credentials(url)
+            except UrlError:
+                raise FormError(field, "invalid_template") from None
+            username, password = merge_credentials(field, username, password, found_user, found_password)
         cameras.append(
             {
                 CONF_NAME: f"{prefix} {channel:02d}",
-                CONF_LOCATION: str(data.get(CONF_LOCATION) or "").strip(),
-                CONF_MAIN_URL: main,
-                CONF_SUB_URL: sub or "",
+                CONF_LOCATION: location,
+                **urls,
                 CONF_STILL_URL: "",
-                CONF_USERNAME: str(data.get(CONF_USERNAME) or "").strip(),
-                CONF_PASSWORD: str(data.get(CONF_PASSWORD) or ""),
+                CONF_USERNAME: username,
+                CONF_PASSWORD: password,
             }
         )
     return cameras
@@ -271,17 +383,31 @@ async def async_cameras_from_form(
     return [data], {}
 
 
+def form_values(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """What a form may show again of what was typed: no password, and URLs and address without credentials."""
+    values = {key: value for key, value in user_input.items() if key != CONF_PASSWORD}
+    for key in URL_FIELDS:
+        if isinstance(values.get(key), str):
+            values[key] = strip_credentials(values[key])
+    if isinstance(host := values.get(CONF_HOST), str):
+        values[CONF_HOST] = host.rpartition("@")[2]
+    return values
+
+
 def form_schema(step: str, user_input: Mapping[str, Any] | None) -> vol.Schema:
-    """The "camera" or "nvr" form, filled with what the user typed (nothing typed is lost on an error)."""
+    """The "camera" or "nvr" form, filled with what the user typed (nothing typed is lost on an error).
+
+    A password is never sent back to the browser, not even one typed into a URL.
+    """
+    values = form_values(user_input or {})
     if step == "nvr":
-        return nvr_schema(user_input)
+        return nvr_schema(values)
     schema = camera_schema()
-    if not user_input:
+    if not values:
         return schema
     fields = {}
     for marker, validator in schema.schema.items():
         name = marker.schema
-        typed = name in user_input and name != CONF_PASSWORD  # a password is never sent back to the browser
-        key = type(marker)(name, description={"suggested_value": user_input[name]}) if typed else marker
+        key = type(marker)(name, description={"suggested_value": values[name]}) if name in values else marker
         fields[key] = validator
     return vol.Schema(fields)

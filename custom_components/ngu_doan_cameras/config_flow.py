@@ -28,6 +28,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import selector
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import slugify
 
 from .camera_form import (
@@ -37,7 +38,9 @@ from .camera_form import (
     async_validate_camera,
     camera_schema,
     camera_unique_id,
+    clean_name,
     form_schema,
+    form_values,
     normalize_camera,
 )
 from .const import (
@@ -59,7 +62,14 @@ from .const import (
     SUBENTRY_CAMERA,
 )
 from .data import camera_subentries, detection_options
-from .engine.geometry import PolygonError, parse_polygons, parse_zones
+from .engine.geometry import (
+    MAX_POINTS,
+    MAX_POLYGON_TEXT,
+    MAX_POLYGONS,
+    PolygonError,
+    parse_polygons,
+    parse_zones,
+)
 
 SITE_SCHEMA = vol.Schema({vol.Required(CONF_SITE_NAME): selector.TextSelector()})
 CREDENTIALS_SCHEMA = vol.Schema(
@@ -72,13 +82,20 @@ CREDENTIALS_SCHEMA = vol.Schema(
 )
 
 _MULTILINE = selector.TextSelector(selector.TextSelectorConfig(multiline=True))
+# The recorder form's texts show "{ch}" literally; as a placeholder it needs a value.
+NVR_TEXT = {"ch": "{ch}"}
 
 
-def _number(low: float, high: float, step: float, unit: str) -> selector.NumberSelector:
-    return selector.NumberSelector(
-        selector.NumberSelectorConfig(
-            min=low, max=high, step=step, unit_of_measurement=unit, mode=selector.NumberSelectorMode.BOX
-        )
+def _number(low: float, high: float, step: float, unit: str) -> vol.All:
+    # The selector lets NaN through (it compares, and NaN compares false): stored, it would break the
+    # camera's next setup. vol.Range rejects it; the frontend never sends one, a hand-made request could.
+    return vol.All(
+        selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=low, max=high, step=step, unit_of_measurement=unit, mode=selector.NumberSelectorMode.BOX
+            )
+        ),
+        vol.Range(min=low, max=high),
     )
 
 
@@ -127,12 +144,17 @@ class NguDoanConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Name the site; the same site cannot be added twice."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            self._site_name = user_input[CONF_SITE_NAME].strip()
-            await self.async_set_unique_id(slugify(self._site_name))
-            self._abort_if_unique_id_configured()
-            return self.async_show_menu(step_id="user", menu_options=["nvr", "camera", "no_cameras"])
-        return self.async_show_form(step_id="user", data_schema=SITE_SCHEMA)
+            try:
+                self._site_name = clean_name(CONF_SITE_NAME, user_input[CONF_SITE_NAME])
+            except FormError as err:
+                errors[err.field] = err.error
+            else:
+                await self.async_set_unique_id(slugify(self._site_name))
+                self._abort_if_unique_id_configured()
+                return self.async_show_menu(step_id="user", menu_options=["nvr", "camera", "no_cameras"])
+        return self.async_show_form(step_id="user", data_schema=SITE_SCHEMA, errors=errors)
 
     async def async_step_camera(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The site's first camera, entered by hand."""
@@ -146,7 +168,9 @@ class NguDoanConfigFlow(ConfigFlow, domain=DOMAIN):
         cameras, errors = await async_cameras_from_form(self.hass, step, user_input)
         if cameras:
             return self._create_site([_subentry(camera) for camera in cameras])
-        return self.async_show_form(step_id=step, data_schema=form_schema(step, user_input), errors=errors)
+        return self.async_show_form(
+            step_id=step, data_schema=form_schema(step, user_input), errors=errors, description_placeholders=NVR_TEXT
+        )
 
     async def async_step_no_cameras(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Create the site now, add cameras later."""
@@ -165,19 +189,23 @@ class NguDoanConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            name = user_input[CONF_SITE_NAME].strip()
-            unique_id = slugify(name)
-            if any(
-                other.unique_id == unique_id and other.entry_id != entry.entry_id
-                for other in self.hass.config_entries.async_entries(DOMAIN)
-            ):
-                errors[CONF_SITE_NAME] = "site_exists"
+            try:
+                name = clean_name(CONF_SITE_NAME, user_input[CONF_SITE_NAME])
+            except FormError as err:
+                errors[err.field] = err.error
             else:
-                # No reload: the running site renames its device in place (updates.py), cameras keep streaming.
-                self.hass.config_entries.async_update_entry(
-                    entry, title=name, unique_id=unique_id, data={**entry.data, CONF_SITE_NAME: name}
-                )
-                return self.async_abort(reason="reconfigure_successful")
+                unique_id = slugify(name)
+                if any(
+                    other.unique_id == unique_id and other.entry_id != entry.entry_id
+                    for other in self.hass.config_entries.async_entries(DOMAIN)
+                ):
+                    errors[CONF_SITE_NAME] = "site_exists"
+                else:
+                    # No reload: the running site renames its device in place (updates.py); cameras keep streaming.
+                    self.hass.config_entries.async_update_entry(
+                        entry, title=name, unique_id=unique_id, data={**entry.data, CONF_SITE_NAME: name}
+                    )
+                    return self.async_abort(reason="reconfigure_successful")
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(SITE_SCHEMA, user_input or entry.data),
@@ -253,14 +281,17 @@ class SiteOptionsFlow(OptionsFlow):
                 vol.Required(
                     CONF_FRAME_TIMEOUT,
                     default=self.config_entry.options.get(CONF_FRAME_TIMEOUT, DEFAULT_FRAME_TIMEOUT),
-                ): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=MIN_FRAME_TIMEOUT,
-                        max=MAX_FRAME_TIMEOUT,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=selector.NumberSelectorMode.BOX,
-                    )
+                ): vol.All(
+                    selector.NumberSelector(
+                        selector.NumberSelectorConfig(
+                            min=MIN_FRAME_TIMEOUT,
+                            max=MAX_FRAME_TIMEOUT,
+                            step=1,
+                            unit_of_measurement="s",
+                            mode=selector.NumberSelectorMode.BOX,
+                        )
+                    ),
+                    vol.Coerce(int),  # also refuses NaN, which the selector lets through
                 )
             }
         )
@@ -285,7 +316,12 @@ class CameraSubentryFlow(ConfigSubentryFlow):
     async def _async_cameras_step(self, step: str, user_input: dict[str, Any] | None) -> SubentryFlowResult:
         cameras, errors = await async_cameras_from_form(self.hass, step, user_input)
         if not cameras:
-            return self.async_show_form(step_id=step, data_schema=form_schema(step, user_input), errors=errors)
+            return self.async_show_form(
+                step_id=step,
+                data_schema=form_schema(step, user_input),
+                errors=errors,
+                description_placeholders=NVR_TEXT,
+            )
         entry = self._get_entry()
         for data in cameras[:-1]:
             subentry = _subentry(data)
@@ -310,16 +346,21 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         subentry = self._get_reconfigure_subentry()
         current = detection_options(subentry.data.get(CONF_DETECTION))
         errors: dict[str, str] = {}
-        placeholders = {"problem": ""}
+        placeholders = dict(POLYGON_LIMITS, problem="")
         if user_input is not None:
+            # The frontend leaves empty optional fields out of what it sends: a missing zones or masks
+            # field is one the user emptied, not one to keep.
             options = {**current, **user_input}
+            for key in (CONF_ZONES, CONF_MASKS):
+                options[key] = str(user_input.get(key) or "").strip()
+            # One field at a time: the problem placeholder can describe one error.
             for key, parse in ((CONF_ZONES, parse_zones), (CONF_MASKS, parse_polygons)):
-                options[key] = str(options.get(key) or "").strip()
                 try:
                     parse(options[key])
                 except PolygonError as err:
-                    errors[key] = "invalid_polygons"
-                    placeholders["problem"] = str(err)
+                    errors[key] = "polygons_too_large" if err.problem == "too_large" else "invalid_polygons"
+                    placeholders["problem"] = await _polygon_problem(self.hass, err)
+                    break
             if not errors:
                 return self.async_update_and_abort(
                     self._get_entry(), subentry, data={**subentry.data, CONF_DETECTION: options}
@@ -336,8 +377,8 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         subentry = self._get_reconfigure_subentry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = normalize_camera(user_input, previous=subentry.data)
             try:
+                data = normalize_camera(user_input, previous=subentry.data)
                 await async_validate_camera(self.hass, data, except_subentry=subentry.subentry_id)
             except FormError as err:
                 errors[err.field] = err.error
@@ -351,8 +392,20 @@ class CameraSubentryFlow(ConfigSubentryFlow):
                 )
         return self.async_show_form(
             step_id="connection",
-            data_schema=self.add_suggested_values_to_schema(
-                camera_schema(), {k: v for k, v in (user_input or subentry.data).items() if k != CONF_PASSWORD}
-            ),
+            data_schema=self.add_suggested_values_to_schema(camera_schema(), form_values(user_input or subentry.data)),
             errors=errors,
         )
+
+
+POLYGON_LIMITS = {
+    "max_chars": str(MAX_POLYGON_TEXT),
+    "max_polygons": str(MAX_POLYGONS),
+    "max_points": str(MAX_POINTS),
+}
+
+
+async def _polygon_problem(hass: HomeAssistant, err: PolygonError) -> str:
+    """What is wrong with a zones or masks text, in Home Assistant's language (the flow has no other)."""
+    translations = await async_get_translations(hass, hass.config.language, "exceptions", {DOMAIN})
+    template = translations.get(f"component.{DOMAIN}.exceptions.polygon_{err.problem}.message", "{near}")
+    return template.format_map({"line": err.line, "near": err.near})

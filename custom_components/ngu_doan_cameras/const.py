@@ -14,6 +14,10 @@ DEFAULT_FRAME_TIMEOUT: Final = 5  # seconds without frames before a camera count
 MIN_FRAME_TIMEOUT: Final = 2
 MAX_FRAME_TIMEOUT: Final = 60
 
+# Texts typed into the forms (names shown on the dashboard, in events and areas; credentials sent to cameras).
+MAX_NAME_LENGTH: Final = 100
+MAX_CREDENTIAL_LENGTH: Final = 256
+
 # Camera subentry
 SUBENTRY_CAMERA: Final = "camera"
 CONF_LOCATION: Final = "location"
@@ -29,6 +33,7 @@ CONF_CHANNELS: Final = "channels"
 CONF_NAME_PREFIX: Final = "name_prefix"
 VENDOR_CUSTOM: Final = "custom"
 MAX_CHANNELS: Final = 64
+DEFAULT_RTSP_PORT: Final = 554
 
 # How long a flow waits for a camera to answer with video.
 PROBE_TIMEOUT: Final = 10.0

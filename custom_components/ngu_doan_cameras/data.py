@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,13 +31,15 @@ from .const import (
     SUBENTRY_CAMERA,
 )
 from .engine.detection import DetectionSettings
-from .engine.geometry import parse_polygons, parse_zones
+from .engine.geometry import PolygonError, parse_polygons, parse_zones
 from .engine.motion import MotionSettings
 from .engine.reader import ReaderSettings
 from .engine.site import CameraConfig, Site
 
 if TYPE_CHECKING:
     from .coordinator import SiteCoordinator
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -92,12 +95,21 @@ def detection_settings(data: Mapping[str, Any] | None) -> DetectionSettings:
         motion=MotionSettings(
             sensitivity=int(options[CONF_SENSITIVITY]),
             min_area=float(options[CONF_MIN_AREA]) / 100.0,
-            zones=tuple(parse_zones(options[CONF_ZONES])),
-            masks=tuple(parse_polygons(options[CONF_MASKS])),
+            zones=tuple(_stored_polygons(parse_zones, options[CONF_ZONES], "zones")),
+            masks=tuple(_stored_polygons(parse_polygons, options[CONF_MASKS], "masks")),
         ),
         off_delay=float(options[CONF_OFF_DELAY]),
         max_fps=float(options[CONF_MAX_FPS]),
     )
+
+
+def _stored_polygons[T](parse: Callable[[str], list[T]], text: str, what: str) -> list[T]:
+    """Stored zones or masks; text saved before today's limits is ignored with a warning, never a failed setup."""
+    try:
+        return parse(text)
+    except PolygonError as err:
+        _LOGGER.warning("Ignoring stored detection %s that can no longer be read (%s); set them again", what, err)
+        return []
 
 
 def camera_subentries(entry: ConfigEntry) -> list[ConfigSubentry]:

@@ -1,48 +1,55 @@
 """Keep passwords out of the log.
 
-FFmpeg, through PyAV's `libav.<component>` loggers, prints the URLs it opens, credentials included,
-when its logging is turned up (Home Assistant's `stream` does that when its logger is at debug). A
-filter on those loggers rewrites every `scheme://user:pass@` to `scheme://***@`. Filters do not
-apply to child loggers, so each component that handles URLs is named. This integration's own code
-never formats a URL with credentials into a message: it logs `engine.errors.describe` output.
+FFmpeg, through PyAV, logs to `libav.<component>` loggers (`libav.rtsp`, `libav.http`,
+`libav.AVIOContext`, ... one per FFmpeg component, more with every FFmpeg release) once its logging
+is turned up (Home Assistant's `stream` does that when its logger is at debug). Those lines carry
+the URLs it opens, credentials included, and the requests it sends, `Authorization` headers included.
+Home Assistant's `stream` logs the stream source it was given, and redacts only some query parameters.
+
+A filter on the `libav` logger would not see its children's records, so the redaction sits in the
+log record factory instead: every record is made there, whatever its logger. Records of other
+loggers pass with one `str.startswith` of their name. Installed once per process, idempotently.
+This integration's own code never formats a URL with credentials into a message: it logs
+`engine.errors.describe` output.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from typing import Any, Final
 
 from .engine.urls import redact_url
 
-_LOGGERS = (
-    "libav",
-    "libav.AVFormatContext",
-    "libav.rtsp",
-    "libav.tcp",
-    "libav.tls",
-    "libav.http",
-    "libav.hls",
-)
+# Loggers whose messages may hold stream URLs or request headers.
+REDACTED_LOGGERS: Final = ("libav", "homeassistant.components.stream")
+# "Authorization: Basic <base64>" or "Authorization: Digest username=..., response=..." up to the line's end.
+_AUTHORIZATION = re.compile(r"(?i)\b((?:proxy-)?authorization:[ \t]*)[^\r\n]+")
+_MARK: Final = "_ngu_doan_redacts_credentials"
 
 
-class RedactUrlCredentials(logging.Filter):
-    """Rewrites the record's message with credentials redacted."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Redact and let the record through."""
-        message = record.getMessage()
-        redacted = redact_url(message)
-        if redacted != message:
-            record.msg = redacted
-            record.args = None
-        return True
+def redact_secrets(text: str) -> str:
+    """`text` without URL credentials, credential query values or Authorization header values."""
+    return _AUTHORIZATION.sub(r"\1***", redact_url(text))
 
 
-_FILTER = RedactUrlCredentials()
+def _redacting(factory: Any) -> Any:
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = factory(*args, **kwargs)
+        if record.name.startswith(REDACTED_LOGGERS):
+            message = record.getMessage()
+            redacted = redact_secrets(message)
+            if redacted != message:
+                record.msg = redacted
+                record.args = None
+        return record
+
+    setattr(make_record, _MARK, True)
+    return make_record
 
 
 def install_log_redaction() -> None:
-    """Attach the filter once to each logger that may see a stream URL."""
-    for name in _LOGGERS:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
+    """Wrap the log record factory once (a second call, or a second copy of this module, changes nothing)."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, _MARK, False):
+        logging.setLogRecordFactory(_redacting(factory))

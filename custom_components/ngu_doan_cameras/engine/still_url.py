@@ -6,14 +6,17 @@ import urllib.error
 import urllib.request
 
 from .errors import StreamError, StreamErrorKind
-from .urls import strip_credentials
+from .urls import with_query_credentials
 
 MAX_STILL_BYTES = 10 * 1024 * 1024
 
 
 def fetch_still(url: str, username: str | None, password: str | None, timeout: float = 5.0) -> bytes:
-    """GET a JPEG snapshot, answering basic or digest auth challenges. Blocking: run in an executor."""
-    url = strip_credentials(url)
+    """GET a JPEG snapshot, answering basic or digest auth challenges. Blocking: run in an executor.
+
+    Cameras that take credentials in the query string get them there (`?user=&pwd=` filled in).
+    """
+    url = with_query_credentials(url, username, password)
     handlers: list[urllib.request.BaseHandler] = []
     if username:
         passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
