@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
@@ -168,8 +169,15 @@ class AlertLog:
         self._warned_full = False
 
     async def async_load(self) -> None:
-        """Read the log kept from before the restart."""
-        stored = await self._store.async_load()
+        """Read the log kept from before the restart.
+
+        A log written by a newer version of the integration (after a downgrade) is left as it is and
+        the site is not set up: starting afresh would overwrite the alerts it holds.
+        """
+        try:
+            stored = await self._store.async_load()
+        except NotImplementedError as err:
+            raise ConfigEntryError(translation_domain=DOMAIN, translation_key="alert_log_newer") from err
         if stored:
             self._state.alerts = [Alert.from_dict(item) for item in stored.get("alerts", [])]
 
