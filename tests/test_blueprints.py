@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import yaml
@@ -93,3 +95,12 @@ def test_translations_cover_every_action_field_in_both_languages() -> None:
     # Vietnamese is written with its diacritics (a sample of what an officer reads).
     assert vietnamese["services"]["acknowledge"]["name"] == "Xác nhận cảnh báo"
     assert vietnamese["entity"]["sensor"]["open_alerts"]["name"] == "Cảnh báo chưa xác nhận"
+
+
+def test_readme_has_an_import_button_for_each_blueprint() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    raw = "https://raw.githubusercontent.com/ngu-doan-cameras/ngu_doan_cameras/main/"
+    links = re.findall(r"my\.home-assistant\.io/redirect/blueprint_import/\?blueprint_url=([^)\s]+)", readme)
+    paths = sorted(unquote(link).removeprefix(raw) for link in links)
+    assert paths == sorted(f"blueprints/automation/ngu_doan_cameras/{path.name}" for path in BLUEPRINTS.glob("*.yaml"))
+    assert all(unquote(link).startswith(raw) for link in links)

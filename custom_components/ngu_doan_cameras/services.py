@@ -55,12 +55,12 @@ RAISE_ALERT_SCHEMA: Final = vol.Schema(
         # Any entity of the camera (its motion sensor, its camera entity); checked in the handler.
         vol.Required("camera"): _OPTIONAL_TEXT,
         vol.Optional("kind", default=AlertKind.MOTION.value): vol.In([kind.value for kind in AlertKind]),
-        vol.Optional("message", default=""): vol.Any(None, cv.string),
+        vol.Optional("message", default=""): _OPTIONAL_TEXT,
         vol.Optional("snapshot"): _OPTIONAL_TEXT,
         vol.Optional("clip"): _OPTIONAL_TEXT,
         vol.Optional("zone"): _OPTIONAL_TEXT,
         vol.Optional("cooldown", default=0): vol.All(vol.Coerce(float), vol.Range(min=0, max=86400)),
-        vol.Optional("source", default=""): vol.Any(None, cv.string),
+        vol.Optional("source", default=""): _OPTIONAL_TEXT,
     }
 )
 
@@ -68,7 +68,7 @@ ACKNOWLEDGE_SCHEMA: Final = vol.Schema(
     {
         vol.Optional("alert_id"): _OPTIONAL_TEXT,
         vol.Optional("all", default=False): cv.boolean,
-        vol.Optional("note", default=""): vol.Any(None, cv.string),
+        vol.Optional("note", default=""): _OPTIONAL_TEXT,
     }
 )
 
