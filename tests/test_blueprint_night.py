@@ -3,6 +3,7 @@ real motion of simulator cameras, acting on Home Assistant's own lights, sirens 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.script import Script
 from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.ngu_doan_cameras.const import DOMAIN, EVENT_MOTION
 
@@ -37,7 +39,7 @@ DETECTION_OFF = {
     "enabled": False,  # turned on by each test once its automations exist
     "sensitivity": 60,
     "min_area": 0.2,
-    "off_delay": 1,
+    "off_delay": 60,  # the simulator's picture always moves: motion starts again only when a test says so
     "max_fps": 5,
     "zones": "",
     "masks": "",
@@ -102,7 +104,8 @@ async def test_night_alert_lights_sirens_phones_and_the_log(
                     "siren_volume": 60,
                     # The unreachable phone first: the others still get the alert, the siren still sounds.
                     "notify_devices": [world.broken_phone_device_id, world.phone_device_id],
-                    "notify_services": ["notify.persistent_notification"],
+                    # The last one does not exist (a typo): it ends the notifications, nothing else.
+                    "notify_services": ["notify.persistent_notification", "notify.gone"],
                 },
             }
         ],
@@ -121,7 +124,10 @@ async def test_night_alert_lights_sirens_phones_and_the_log(
     assert hass.states.get(DEAD_RELAY).state == "unavailable"
 
     (trace,) = await wait_for_runs(hass, "night", 1)
-    assert trace["script_execution"] == "finished"
+    # The missing notify action is the run's error (Home Assistant does not step over a missing action),
+    # reported when every branch has finished: the lights' and sirens' branches ran to their end.
+    assert trace["script_execution"] == "error"
+    assert trace["error"] == "Action notify.gone not found"
     # Afterwards: lights as they were (off; on at its own brightness), sirens silent.
     assert hass.states.get(BED_LIGHT).state == "off"
     assert hass.states.get(CEILING).state == "on"
@@ -262,10 +268,20 @@ async def test_clip_when_recording_exists(
         }
 
     hass.services.async_register(DOMAIN, "record_clip", record_clip, supports_response=SupportsResponse.OPTIONAL)
-    await async_add_automation(
-        hass, NIGHT, [{"id": "night", "input": {**hours(inside=True), "notify_devices": [world.phone_device_id]}}]
-    )
+    # The lights keep their default duration (5 minutes): Home Assistant's timers are moved on below.
+    night = {**hours(inside=True), "lights": [BED_LIGHT], "notify_devices": [world.phone_device_id]}
+    await async_add_automation(hass, NIGHT, [{"id": "night", "input": night}])
     await set_detection(hass, 2, True)
+    await wait_until(lambda: bool(world.calls.phone))
+    assert hass.states.get(BED_LIGHT).state == "on"
+    # Five minutes on Home Assistant's timers (the lights' wait is one of them). Fired until the wait has
+    # started and ended; not inside an asyncio timeout, which the same call would fire as well.
+    for _ in range(200):
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5, seconds=1))
+        await asyncio.sleep(0.05)
+        if hass.states.get(BED_LIGHT).state == "off":
+            break
+    assert hass.states.get(BED_LIGHT).state == "off"
     await wait_for_runs(hass, "night", 1)
     assert clips == [{"entity_id": ["camera.camera_2"], "pre_roll": 10, "duration": 30}]
     (sent,) = world.calls.phone

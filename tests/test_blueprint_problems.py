@@ -65,7 +65,10 @@ async def test_offline_notice_after_the_delay_recovery_notice_and_the_integratio
     monkeypatch.setattr(problems_module, "monotonic", clock)
     world = await async_setup_world(hass, monkeypatch)
     problems = listen(hass, EVENT_PROBLEM)
-    entry = make_site(hass, [camera_data(own_simulator, 1, location="Thôn Trúc")], frame_timeout=2)
+    no_detection = {"enabled": False}  # only the outage matters here
+    entry = make_site(
+        hass, [camera_data(own_simulator, 1, location="Thôn Trúc", detection=no_detection)], frame_timeout=2
+    )
     await setup_site(hass, entry)
     await wait_for_state(hass, "binary_sensor.camera_1_connectivity", "on")
     await async_add_automation(
