@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
@@ -147,14 +147,6 @@ class AlreadyAcknowledgedError(ValueError):
 type AlertListener = Callable[[Alert, AlertChange], None]
 
 
-@dataclass(slots=True)
-class _State:
-    alerts: list[Alert] = field(default_factory=list)  # oldest first
-    # When each source (an automation) last acted on a camera and kind: its cooldown. Not persisted:
-    # after a restart the first alert of each camera is told again, which is what an officer wants.
-    acted: dict[tuple[str, str | None, AlertKind], datetime] = field(default_factory=dict)
-
-
 class AlertLog:
     """The alert log of one site."""
 
@@ -164,7 +156,10 @@ class AlertLog:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, storage_key(entry_id), minor_version=STORAGE_MINOR_VERSION
         )
-        self._state = _State()
+        self._alerts: list[Alert] = []  # oldest first
+        # When each source (an automation) last acted on a camera and kind: its cooldown. Not persisted:
+        # after a restart the first alert of each camera is told again, which is what an officer wants.
+        self._acted: dict[tuple[str, str | None, AlertKind], datetime] = {}
         self._listeners: list[AlertListener] = []
         self._warned_full = False
 
@@ -179,7 +174,7 @@ class AlertLog:
         except NotImplementedError as err:
             raise ConfigEntryError(translation_domain=DOMAIN, translation_key="alert_log_newer") from err
         if stored:
-            self._state.alerts = [Alert.from_dict(item) for item in stored.get("alerts", [])]
+            self._alerts = [Alert.from_dict(item) for item in stored.get("alerts", [])]
 
     async def async_flush(self) -> None:
         """Write the log now (on unload: a pending delayed write would be lost with the entry)."""
@@ -193,16 +188,16 @@ class AlertLog:
     @property
     def alerts(self) -> list[Alert]:
         """Every alert, newest first."""
-        return list(reversed(self._state.alerts))
+        return list(reversed(self._alerts))
 
     @property
     def open_alerts(self) -> list[Alert]:
         """Alerts not acknowledged yet, newest first."""
-        return [alert for alert in reversed(self._state.alerts) if alert.is_open]
+        return [alert for alert in reversed(self._alerts) if alert.is_open]
 
     def get(self, alert_id: str) -> Alert | None:
         """The alert with this id, if the log has it."""
-        return next((alert for alert in self._state.alerts if alert.alert_id == alert_id), None)
+        return next((alert for alert in self._alerts if alert.alert_id == alert_id), None)
 
     @callback
     def async_subscribe(self, listener: AlertListener) -> CALLBACK_TYPE:
@@ -226,7 +221,7 @@ class AlertLog:
             self._repeat(latest, request, now)
             return Raised(latest, new=False, cooldown=held)
         alert = Alert(alert_id=ulid_now(), raised_at=now, last_seen=now, **_request_fields(request))
-        self._state.alerts.append(alert)
+        self._alerts.append(alert)
         self._trim()
         self._changed(alert, AlertChange.RAISED)
         self.hass.bus.async_fire(EVENT_ALERT, _event_data(self.entry_id, alert), context=context)
@@ -236,7 +231,7 @@ class AlertLog:
     def async_end(self, camera_id: str | None, kind: AlertKind) -> None:
         """A camera's problem is over: its open alerts of that kind say since when (they stay open)."""
         now = dt_util.utcnow()
-        for alert in self._state.alerts:
+        for alert in self._alerts:
             if alert.is_open and alert.ended_at is None and alert.camera_id == camera_id and alert.kind is kind:
                 alert.ended_at = now
                 self._changed(alert, AlertChange.ENDED)
@@ -262,17 +257,17 @@ class AlertLog:
         return alert
 
     def _in_cooldown(self, key: tuple[str, str | None, AlertKind], now: datetime, cooldown: float) -> bool:
-        last = self._state.acted.get(key)
+        last = self._acted.get(key)
         if last is not None and now - last < timedelta(seconds=cooldown):
             return True
-        self._state.acted[key] = now
+        self._acted[key] = now
         return False
 
     def _latest_open(self, camera_id: str | None, kind: AlertKind) -> Alert | None:
         return next(
             (
                 alert
-                for alert in reversed(self._state.alerts)
+                for alert in reversed(self._alerts)
                 if alert.is_open and alert.camera_id == camera_id and alert.kind is kind
             ),
             None,
@@ -290,7 +285,7 @@ class AlertLog:
             _LOGGER.warning(
                 "The alert log holds %d open alerts; repeats are counted on the open alert of the same camera "
                 "until some are acknowledged",
-                len(self._state.alerts),
+                len(self._alerts),
             )
         alert.repeats += 1
         alert.last_seen = now
@@ -300,12 +295,12 @@ class AlertLog:
 
     def _full(self) -> bool:
         """At the bound with nothing acknowledged to drop."""
-        alerts = self._state.alerts
+        alerts = self._alerts
         return len(alerts) >= MAX_ALERTS and all(alert.is_open for alert in alerts)
 
     def _trim(self) -> None:
         """Drop the oldest acknowledged alerts past the bound; open alerts are never dropped."""
-        alerts = self._state.alerts
+        alerts = self._alerts
         excess = len(alerts) - MAX_ALERTS
         if excess <= 0:
             return
@@ -318,7 +313,7 @@ class AlertLog:
             listener(alert, change)
 
     def _as_stored(self) -> dict[str, Any]:
-        return {"alerts": [alert.as_dict() for alert in self._state.alerts]}
+        return {"alerts": [alert.as_dict() for alert in self._alerts]}
 
 
 def storage_key(entry_id: str) -> str:
