@@ -63,6 +63,7 @@ async def test_site_setup_devices_areas_and_unload(hass: HomeAssistant, simulato
         "binary_sensor.camera_1_tamper",
         "switch.camera_1_detection",
         "number.camera_1_motion_sensitivity",
+        "event.camera_1_alert",
     }
     # Entities belong to the camera's subentry, so removing the camera removes them.
     assert {e.config_subentry_id for e in camera_1_entities.values()} == {

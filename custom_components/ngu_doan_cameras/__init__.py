@@ -4,6 +4,9 @@ Setting up a site builds the engine's `Site` (one shared stream reader per camer
 `entry.runtime_data` and forwards the entity platforms. Readers connect on their own threads, so
 setup never waits for a camera. Later changes are applied in place (updates.py): editing one camera
 never reconnects the others.
+
+Each site keeps an alert log (alert_log.py) that its camera problems feed (problems.py); the actions
+(services.py) and the shipped blueprints (blueprints.py) are set up once for all sites.
 """
 
 from __future__ import annotations
@@ -12,11 +15,18 @@ import logging
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
 
+from .alert_log import AlertLog
+from .blueprints import async_install_blueprints
+from .const import DOMAIN
 from .coordinator import SiteCoordinator
 from .data import NguDoanConfigEntry, SiteData, reader_settings
 from .engine.site import Site
 from .log_redaction import install_log_redaction
+from .problems import ProblemWatcher
+from .services import async_setup_services
 from .updates import (
     async_entry_updated,
     async_register_site_device,
@@ -27,23 +37,35 @@ from .updates import (
 
 _LOGGER = logging.getLogger(__name__)
 
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.CAMERA,
+    Platform.EVENT,
     Platform.NUMBER,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
 
 
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions once for every site, and install the shipped blueprints."""
+    async_setup_services(hass)
+    async_install_blueprints(hass)
+    return True
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: NguDoanConfigEntry) -> bool:
     """Set up a site: start every camera's reader in the background, then add entities."""
     install_log_redaction()
+    alerts = AlertLog(hass, entry.entry_id)
+    await alerts.async_load()  # before any reader starts: the open alerts of the last shift come first
     site = Site(configs_of(entry), reader_settings(entry))
     coordinator = SiteCoordinator(hass, entry, site)
     site.on_state = coordinator.on_reader_state
     site.on_detection = coordinator.on_detection
-    entry.runtime_data = SiteData(site=site, coordinator=coordinator)
+    entry.runtime_data = SiteData(site=site, coordinator=coordinator, alerts=alerts)
 
     async_register_site_device(hass, entry)
     async_remove_stale_devices(hass, entry)
@@ -59,6 +81,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: NguDoanConfigEntry) -> b
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, async_stop_on_shutdown))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(ProblemWatcher(hass, coordinator, alerts).async_start())
     return True
 
 
@@ -67,13 +90,15 @@ async def async_unload_entry(hass: HomeAssistant, entry: NguDoanConfigEntry) -> 
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await _async_stop_site(hass, entry)
+        await entry.runtime_data.alerts.async_flush()
     return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: NguDoanConfigEntry) -> None:
-    """The site is deleted: remove its cameras' motion snapshots too."""
+    """The site is deleted: remove its cameras' motion snapshots and its alert log too."""
     folders = [SiteCoordinator.snapshot_folder_of(hass, camera_id) for camera_id in entry.subentries]
     await hass.async_add_executor_job(remove_folders, folders)
+    await AlertLog.async_remove_store(hass, entry.entry_id)
 
 
 async def _async_stop_site(hass: HomeAssistant, entry: NguDoanConfigEntry) -> None:

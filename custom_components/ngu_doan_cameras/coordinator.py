@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -33,6 +34,7 @@ from .engine.motion import MotionResult
 from .engine.site import Site, SiteChanges
 from .engine.snapshots import save_snapshot
 from .engine.stats import ReaderState, StreamStats
+from .entity_ids import camera_entity_id, main_camera_entity_id
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -178,6 +180,9 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
                 "time": when.isoformat(),
                 "snapshot": str(snapshot) if snapshot else None,
                 "snapshot_url": f"/media/local/{snapshot.relative_to(media).as_posix()}" if snapshot else None,
+                # For automations and blueprints: which camera and motion sensor, as they are named now.
+                "camera_entity_id": main_camera_entity_id(self.hass, camera_id),
+                "motion_entity_id": camera_entity_id(self.hass, Platform.BINARY_SENSOR, camera_id, "motion"),
             },
         )
 

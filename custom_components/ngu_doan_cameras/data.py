@@ -37,6 +37,7 @@ from .engine.reader import ReaderSettings
 from .engine.site import CameraConfig, Site
 
 if TYPE_CHECKING:
+    from .alert_log import AlertLog
     from .coordinator import SiteCoordinator
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class SiteData:
 
     site: Site
     coordinator: SiteCoordinator
+    alerts: AlertLog  # the site's alert log (kept across restarts)
     # One per entity platform: adds that platform's entities for a camera added while the site runs.
     entity_adders: list[Callable[[ConfigSubentry], None]] = field(default_factory=list)
     # Changes to the entry are applied one batch at a time (see updates.py).

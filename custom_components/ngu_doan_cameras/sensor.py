@@ -1,10 +1,15 @@
-"""Diagnostic sensors of each camera's watched stream: frame rate, bit rate, last frame, reconnects."""
+"""Sensors: each camera's stream diagnostics, and the site's open alerts.
+
+Per camera: frame rate, bit rate, last frame, reconnects of its watched stream. Per site: how many
+alerts are still open, with the newest of them as attributes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -13,10 +18,13 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, UnitOfDataRate
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .alert_log import Alert, AlertChange, AlertLog
+from .const import DOMAIN
 from .data import NguDoanConfigEntry
 from .engine.stats import StreamStats
 from .entity import CameraEntity, add_camera_entities
@@ -89,6 +97,7 @@ async def async_setup_entry(
         async_add_entities,
         lambda coordinator, subentry: [CameraSensor(coordinator, subentry, description) for description in SENSORS],
     )
+    async_add_entities([OpenAlertsSensor(entry.entry_id, entry.runtime_data.alerts)])
 
 
 class CameraSensor(CameraEntity, SensorEntity):
@@ -107,3 +116,49 @@ class CameraSensor(CameraEntity, SensorEntity):
     def native_value(self) -> StateType | datetime:
         """Value from the camera's statistics."""
         return self.entity_description.value_fn(self.stats)
+
+
+# What the open alerts sensor shows of the log in its attributes (the whole log is in the store).
+OPEN_ALERTS_SHOWN = 20
+ACKNOWLEDGED_SHOWN = 5
+
+
+class OpenAlertsSensor(SensorEntity):
+    """The site's alerts not acknowledged yet; the newest of them, and the last acknowledged, as attributes."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    _attr_translation_key = "open_alerts"
+    # The lists change with every alert: history keeps the count, not the lists.
+    _unrecorded_attributes = frozenset({"open", "acknowledged"})
+
+    def __init__(self, entry_id: str, alerts: AlertLog) -> None:
+        self._alerts = alerts
+        self._attr_unique_id = f"{entry_id}_open_alerts"
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, entry_id)})
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the site's alert log."""
+        self.async_on_remove(self._alerts.async_subscribe(self._async_alert_changed))
+
+    @callback
+    def _async_alert_changed(self, _alert: Alert, _change: AlertChange) -> None:
+        self.async_write_ha_state()
+
+    @property
+    def native_value(self) -> int:
+        """How many alerts are still open."""
+        return len(self._alerts.open_alerts)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The newest open alerts, and the alerts acknowledged last."""
+        acknowledged = sorted(
+            (alert for alert in self._alerts.alerts if not alert.is_open),
+            key=lambda alert: alert.acknowledged_at or alert.raised_at,
+            reverse=True,
+        )
+        return {
+            "open": [alert.as_dict() for alert in self._alerts.open_alerts[:OPEN_ALERTS_SHOWN]],
+            "acknowledged": [alert.as_dict() for alert in acknowledged[:ACKNOWLEDGED_SHOWN]],
+        }
