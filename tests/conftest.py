@@ -50,6 +50,20 @@ def own_simulator() -> Generator[CameraSimulator]:
         yield sim
 
 
+@pytest.fixture(scope="session")
+def audio_simulator() -> Iterator[CameraSimulator]:
+    """Two cameras with sound (AAC) on their main and sub streams, shared by tests that only read."""
+    with CameraSimulator(cameras=2, sub=True, audio=True) as sim:
+        yield sim
+
+
+@pytest.fixture
+def own_audio_simulator() -> Generator[CameraSimulator]:
+    """A simulator with sound of the test's own, for tests that stall, corrupt or restart cameras."""
+    with CameraSimulator(cameras=2, sub=True, audio=True) as sim:
+        yield sim
+
+
 def camera_data(sim: CameraSimulator, n: int = 1, *, sub: bool = True, **extra: Any) -> dict[str, Any]:
     """Subentry data of simulator camera `n`."""
     data: dict[str, Any] = {
