@@ -148,3 +148,64 @@ def http_server(socket_enabled: None) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+class SilentServer:
+    """A TCP server on 127.0.0.1 that accepts connections and never says a word (a hung camera)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._lock = threading.Lock()
+        self._connections: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, name="silent_server")
+        self._thread.start()
+
+    @property
+    def connections(self) -> int:
+        """How many clients are connected (and waiting for an answer that never comes)."""
+        with self._lock:
+            return len(self._connections)
+
+    def _serve(self) -> None:
+        import selectors
+
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while True:
+                ready = {key.fileobj for key, _ in selector.select()}
+                if self._wake_reader in ready:
+                    return
+                connection, _ = self._listener.accept()
+                with self._lock:
+                    self._connections.append(connection)
+
+    def hang_up(self) -> None:
+        """Close every connection: the clients get EOF (and give up at once)."""
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+
+    def stop(self) -> None:
+        """Stop accepting, hang up on everyone, join the thread."""
+        self._wake_writer.send(b"x")
+        self._thread.join()
+        self.hang_up()
+        for sock in (self._listener, self._wake_reader, self._wake_writer):
+            sock.close()
+
+
+@pytest.fixture
+def silent_server(socket_enabled: None) -> Iterator[SilentServer]:
+    """A server that accepts and never answers; stopped and joined in teardown."""
+    server = SilentServer()
+    try:
+        yield server
+    finally:
+        server.stop()

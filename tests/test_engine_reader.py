@@ -15,6 +15,7 @@ from custom_components.ngu_doan_cameras.engine.site import CameraConfig, Site
 from custom_components.ngu_doan_cameras.engine.stats import ReaderState, StreamStats
 from custom_components.ngu_doan_cameras.engine.stills import JpegEncoder, StillImageSource, scaled_size
 
+from .conftest import SilentServer
 from .engine_helpers import FAST, RecordingSink, wait_for
 from .helpers import jpeg_size
 from .simulator import CameraSimulator
@@ -328,3 +329,41 @@ def test_undecodable_data_from_a_stream_that_gave_video_is_corrupt_not_not_video
         assert fresh.stats.error is StreamErrorKind.NOT_VIDEO
     finally:
         assert fresh.stop()
+
+
+def test_site_stop_joins_hung_readers_against_one_deadline(
+    silent_server: SilentServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Three cameras that accept the connection and never answer: each reader hangs in its open.
+    settings = ReaderSettings(open_timeout=60.0, read_timeout=2.0)
+    site = Site(
+        [CameraConfig(str(n), f"Cam {n}", f"rtsp://127.0.0.1:{silent_server.port}/cam{n}") for n in range(3)],
+        settings,
+    )
+    site.start()
+    try:
+        wait_for(lambda: silent_server.connections == 3)
+        # A short stop budget the hung readers cannot meet; every join is recorded.
+        budget = 1.0
+        monkeypatch.setattr(StreamReader, "max_stop_seconds", property(lambda _self: budget))
+        joins: list[tuple[float, float | None]] = []
+        join = StreamReader.join
+
+        def recorded_join(self: StreamReader, timeout: float | None = None) -> bool:
+            joins.append((time.monotonic(), timeout))
+            return join(self, timeout)
+
+        monkeypatch.setattr(StreamReader, "join", recorded_join)
+        stopping = time.monotonic()
+        site.stop()
+        # One shared deadline: no join waits past it (one after another, three hung readers used to
+        # cost three budgets).
+        assert len(joins) == 3
+        for called_at, timeout in joins:
+            assert timeout is not None
+            assert called_at + timeout <= stopping + budget + 0.1
+        assert sum("did not stop in time" in record.getMessage() for record in caplog.records) == 3
+    finally:
+        silent_server.hang_up()  # EOF: the readers give up their open and end
+        for camera in site.cameras.values():
+            assert camera.reader.join(30)
