@@ -6,12 +6,14 @@ from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
+from homeassistant.core import HomeAssistant
 
 # Imported early on purpose: binds `custom_components` to this repository before the plugin's
 # testing_config/ lands on sys.path (see shared/ENVIRONMENT.md).
 from custom_components.ngu_doan_cameras import const
 from custom_components.ngu_doan_cameras.const import DOMAIN
 
+from .blocking import LoopGuard
 from .simulator import CameraSimulator
 
 SIM_USER = "admin"
@@ -209,3 +211,13 @@ def silent_server(socket_enabled: None) -> Iterator[SilentServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def loop_guard(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopGuard]:
+    """Fail the test if blocking work (library loading, subprocesses, FFmpeg opens, sockets, sleeps, thread
+    joins, file I/O) runs on the event loop's thread; call `assert_clean()` after the steps to check."""
+    guard = LoopGuard(hass.loop_thread_id)
+    guard.install(monkeypatch)
+    yield guard
+    guard.assert_clean()

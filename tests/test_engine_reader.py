@@ -142,8 +142,7 @@ def test_ffmpeg_jpeg_fallback_makes_a_decodable_image() -> None:
     frame = av.VideoFrame(64, 48, "yuv420p")
     for plane in frame.planes:
         plane.update(bytes(plane.buffer_size))
-    encoder = JpegEncoder()
-    encoder._turbo = None  # as on a machine without libjpeg-turbo
+    encoder = JpegEncoder(use_turbo=False)  # as on a machine without libjpeg-turbo
     assert jpeg_size(encoder.encode(frame)) == (64, 48)
 
 

@@ -13,16 +13,20 @@ from homeassistant.helpers import entity_registry as er
 
 from custom_components.ngu_doan_cameras.const import DOMAIN
 
+from .blocking import LoopGuard
 from .conftest import camera_data
 from .helpers import SITE, make_site, reader_threads, setup_site, unload_site, wait_for_state
 from .simulator import CameraSimulator
 
 
 @pytest.mark.usefixtures("socket_enabled")
-async def test_site_setup_devices_areas_and_unload(hass: HomeAssistant, simulator: CameraSimulator) -> None:
+async def test_site_setup_devices_areas_and_unload(
+    hass: HomeAssistant, simulator: CameraSimulator, loop_guard: LoopGuard
+) -> None:
     entry = make_site(hass, [camera_data(simulator, 1, location="Thôn Đồng Rồi"), camera_data(simulator, 2, sub=False)])
     started = time.monotonic()
     await setup_site(hass, entry)
+    loop_guard.assert_clean()  # nothing blocking ran on the event loop during setup
     # Setup does not wait for cameras: readers connect in the background.
     assert time.monotonic() - started < 2.0
     assert len(reader_threads()) == 2
