@@ -366,3 +366,21 @@ def test_site_stop_joins_hung_readers_against_one_deadline(
         silent_server.hang_up()  # EOF: the readers give up their open and end
         for camera in site.cameras.values():
             assert camera.reader.join(30)
+
+
+def test_probe_of_a_camera_sending_only_sound_times_out(own_audio_simulator: CameraSimulator) -> None:
+    # Testing a camera before saving it (the config flow) must not hang on one whose video stalled
+    # while its sound goes on (PyAV skips the sound packets internally when asked for video only).
+    from custom_components.ngu_doan_cameras.engine.errors import StreamError
+    from custom_components.ngu_doan_cameras.engine.probe import probe_stream
+
+    assert probe_stream(own_audio_simulator.url("cam1"), timeout=3.0).codec == "h264"
+    own_audio_simulator.stall("cam1")
+    with pytest.raises(StreamError) as failure:
+        probe_stream(own_audio_simulator.url("cam1"), timeout=3.0)
+    assert failure.value.kind is StreamErrorKind.TIMEOUT
+
+
+def test_stalling_a_camera_without_sound_is_refused(simulator: CameraSimulator) -> None:
+    with pytest.raises(RuntimeError, match="has no audio"):
+        simulator.stall("cam1")
