@@ -151,12 +151,15 @@ def test_camera_records_from_its_main_stream_and_stops_with_the_site(audio_simul
         ],
         FAST,
     )
-    with_sub, main_only = RecordingSink(), RecordingSink()
+    with_sub, later, main_only = RecordingSink(), RecordingSink(), RecordingSink()
     site.camera("a").add_packet_sink(with_sub)  # before the start: its reader starts with the site
     site.start()
     try:
         site.camera("b").add_packet_sink(main_only)  # after: shares the watched reader's session
+        site.camera("a").add_packet_sink(later)  # after: joins the main stream's running session
         wait_for(lambda: len(with_sub.packets("video")) >= FPS and len(main_only.packets("video")) >= FPS)
+        wait_for(lambda: len(later.packets("video")) >= FPS and site.camera("a").stats.streaming)
+        assert later.snapshot()[0].session is with_sub.snapshot()[0].session
         # Camera A watches its sub stream for stills and detection; recording gets the main stream.
         assert len(site.camera("a").readers) == 2
         assert site.camera("a").stats.width == 320

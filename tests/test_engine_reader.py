@@ -237,6 +237,10 @@ def test_failing_listeners_and_sinks_are_logged_once_and_the_stream_goes_on(
         raise RuntimeError("listener bug")
 
     class BrokenSink(RecordingSink):
+        def session_started(self, session) -> None:  # type: ignore[no-untyped-def]
+            super().session_started(session)
+            raise ValueError("sink bug")
+
         def packet(self, packet, session) -> None:  # type: ignore[no-untyped-def]
             super().packet(packet, session)
             raise ValueError("sink bug")
@@ -250,6 +254,7 @@ def test_failing_listeners_and_sinks_are_logged_once_and_the_stream_goes_on(
         wait_for(lambda: len(frames) >= 45)
         assert reader.stats.streaming
         assert reader.stats.reconnects == 0
+        assert sink.count("started") == 1
         assert sink.count("packet") >= 45
     finally:
         assert reader.stop()

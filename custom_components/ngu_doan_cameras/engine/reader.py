@@ -100,11 +100,6 @@ class StreamReader:
         self._thread = threading.Thread(target=self._run, name=f"ngu_doan_reader[{self.name}]", daemon=True)
         self._thread.start()
 
-    @property
-    def started(self) -> bool:
-        """True once `start` was called."""
-        return self._thread is not None
-
     def request_stop(self) -> None:
         """Ask the thread to stop; it finishes its current read (at most the read timeout)."""
         self._stop.set()
