@@ -23,6 +23,9 @@ ONSET = 45  # frame at which the event of each clip begins (3 s in)
 ZONE = ((0.5, 0.0), (1.0, 0.0), (1.0, 1.0), (0.5, 1.0))
 MASK = ((0.0, 0.0), (0.4, 0.0), (0.4, 0.5), (0.0, 0.5))
 OBJECT_W, OBJECT_H = 16, 30  # a person at some distance, in pixels
+PASS_SPEED = 8  # pixels a frame of the object in "object_passes"
+# First frame of "object_passes" with the object wholly left of the zone: WIDTH - 8 (i - ONSET + 1) + 16 <= WIDTH / 2.
+PASS_END = ONSET - 1 + (WIDTH // 2 + OBJECT_W + PASS_SPEED - 1) // PASS_SPEED
 
 
 type Gray = npt.NDArray[np.float32]
@@ -49,6 +52,7 @@ class Clip:
     name: str
     frames: int
     motion_onset: int | None  # first frame where the object is inside the zone (None: no motion)
+    motion_end: int | None = None  # first frame after the onset with the object out of the zone again
     tamper: str | None = None  # tamper kind expected from ONSET on (after the tamper delay)
     uses_zone: bool = True
     uses_mask: bool = False
@@ -74,6 +78,9 @@ def _frames(name: str) -> list[Gray]:
         if name == "object_enters_zone" and i >= ONSET:
             # Walks in from the right edge, 4 px a frame, along the road.
             image = _with_object(base, WIDTH - 4 * (i - ONSET + 1), 120, 30.0)
+        elif name == "object_passes" and i >= ONSET:
+            # Walks in from the right edge at 8 px a frame, through the zone and out of the picture.
+            image = _with_object(base, WIDTH - PASS_SPEED * (i - ONSET + 1), 120, 30.0)
         elif name == "motion_in_mask" and i >= ONSET:
             # Moves back and forth inside the masked top-left corner (a tree in the wind).
             image = _with_object(base, 20 + 60 * abs(np.sin((i - ONSET) / 6.0)), 20, 240.0)
@@ -112,6 +119,13 @@ CLIPS: dict[str, Clip] = {
         # The object's first frame covers 4 px of the zone; at 4 px/frame it reaches the default
         # minimum area (0.5 % of the zone: 144 px^2, i.e. 5 px of a 30 px tall object) on frame 2.
         Clip("object_enters_zone", frames=ONSET + 30, motion_onset=ONSET + 1),
+        # Out of the zone (the right half) once its right side is left of the middle: then 2 s of stillness.
+        Clip(
+            "object_passes",
+            frames=PASS_END + 2 * FPS,
+            motion_onset=ONSET + 1,
+            motion_end=PASS_END,
+        ),
         Clip("motion_in_mask", frames=ONSET + 30, motion_onset=None, uses_zone=False, uses_mask=True),
         Clip("static_noise", frames=ONSET + 30, motion_onset=None),
         Clip("lighting_step", frames=ONSET + 30, motion_onset=None),

@@ -6,12 +6,14 @@ from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
+from homeassistant.core import HomeAssistant
 
 # Imported early on purpose: binds `custom_components` to this repository before the plugin's
 # testing_config/ lands on sys.path (see shared/ENVIRONMENT.md).
 from custom_components.ngu_doan_cameras import const
 from custom_components.ngu_doan_cameras.const import DOMAIN
 
+from .blocking import LoopGuard
 from .simulator import CameraSimulator
 
 SIM_USER = "admin"
@@ -47,6 +49,20 @@ def auth_simulator() -> Iterator[CameraSimulator]:
 def own_simulator() -> Generator[CameraSimulator]:
     """A simulator of the test's own, for tests that drop or freeze cameras."""
     with CameraSimulator(cameras=2, sub=True) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def audio_simulator() -> Iterator[CameraSimulator]:
+    """Two cameras with sound (AAC) on their main and sub streams, shared by tests that only read."""
+    with CameraSimulator(cameras=2, sub=True, audio=True) as sim:
+        yield sim
+
+
+@pytest.fixture
+def own_audio_simulator() -> Generator[CameraSimulator]:
+    """A simulator with sound of the test's own, for tests that stall, corrupt or restart cameras."""
+    with CameraSimulator(cameras=2, sub=True, audio=True) as sim:
         yield sim
 
 
@@ -92,21 +108,6 @@ def tiny_jpeg() -> bytes:
 
 
 @pytest.fixture
-def silent_server(socket_enabled: None) -> Iterator[int]:
-    """A port on 127.0.0.1 where connections are accepted and never answered (a hung camera).
-
-    The kernel completes the TCP handshakes from the listen backlog, so no thread is needed.
-    """
-    import socket
-
-    server = socket.create_server(("127.0.0.1", 0), backlog=128)
-    try:
-        yield server.getsockname()[1]
-    finally:
-        server.close()
-
-
-@pytest.fixture
 def http_server(socket_enabled: None) -> Iterator[str]:
     """A camera's web server: an HTML page (what users paste by mistake instead of a stream URL)
     and a snapshot at /snap.jpg behind basic auth (SIM_USER / SIM_PASSWORD)."""
@@ -149,3 +150,74 @@ def http_server(socket_enabled: None) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+class SilentServer:
+    """A TCP server on 127.0.0.1 that accepts connections and never says a word (a hung camera)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._lock = threading.Lock()
+        self._connections: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, name="silent_server")
+        self._thread.start()
+
+    @property
+    def connections(self) -> int:
+        """How many clients are connected (and waiting for an answer that never comes)."""
+        with self._lock:
+            return len(self._connections)
+
+    def _serve(self) -> None:
+        import selectors
+
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while True:
+                ready = {key.fileobj for key, _ in selector.select()}
+                if self._wake_reader in ready:
+                    return
+                connection, _ = self._listener.accept()
+                with self._lock:
+                    self._connections.append(connection)
+
+    def hang_up(self) -> None:
+        """Close every connection: the clients get EOF (and give up at once)."""
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+
+    def stop(self) -> None:
+        """Stop accepting, hang up on everyone, join the thread."""
+        self._wake_writer.send(b"x")
+        self._thread.join()
+        self.hang_up()
+        for sock in (self._listener, self._wake_reader, self._wake_writer):
+            sock.close()
+
+
+@pytest.fixture
+def silent_server(socket_enabled: None) -> Iterator[SilentServer]:
+    """A server that accepts and never answers; stopped and joined in teardown."""
+    server = SilentServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def loop_guard(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopGuard]:
+    """Fail the test if blocking work (library loading, subprocesses, FFmpeg opens, sockets, sleeps, thread
+    joins, file I/O) runs on the event loop's thread; call `assert_clean()` after the steps to check."""
+    guard = LoopGuard(hass.loop_thread_id)
+    guard.install(monkeypatch)
+    yield guard
+    guard.assert_clean()

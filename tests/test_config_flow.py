@@ -22,6 +22,7 @@ from custom_components.ngu_doan_cameras.const import (
 )
 from custom_components.ngu_doan_cameras.engine.still_url import fetch_still
 
+from .blocking import LoopGuard
 from .conftest import SIM_PASSWORD, SIM_USER, camera_data, tiny_jpeg
 from .helpers import SITE, jpeg_size, make_site
 from .simulator import CameraSimulator
@@ -54,7 +55,9 @@ async def unload_all(hass: HomeAssistant) -> None:
 
 
 @pytest.mark.usefixtures("socket_enabled")
-async def test_site_with_one_camera(hass: HomeAssistant, auth_simulator: CameraSimulator) -> None:
+async def test_site_with_one_camera(
+    hass: HomeAssistant, auth_simulator: CameraSimulator, loop_guard: LoopGuard
+) -> None:
     flow_id = await start_site_flow(hass)
     result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "camera"})
     assert result["step_id"] == "camera"
@@ -70,6 +73,7 @@ async def test_site_with_one_camera(hass: HomeAssistant, auth_simulator: CameraS
     assert subentry.data["password"] == SIM_PASSWORD
     assert "@" not in subentry.data["main_url"]
     await hass.async_block_till_done()
+    loop_guard.assert_clean()  # the camera was probed, and the site set up, off the event loop
     await unload_all(hass)
 
 

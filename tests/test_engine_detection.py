@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Self
+
 import numpy as np
 import pytest
+from av.video.frame import VideoFrame
 
+from custom_components.ngu_doan_cameras.engine import detection as detection_module
 from custom_components.ngu_doan_cameras.engine.detection import (
     CameraDetection,
     DetectionEvent,
@@ -104,16 +111,35 @@ def test_no_tamper_on_ordinary_clips(name: str) -> None:
     assert not [e for _, e in events if e.type in {DetectionEventType.TAMPER_START, DetectionEventType.TAMPER_END}]
 
 
-def test_motion_ends_after_the_off_delay_and_frame_rate_cap() -> None:
-    clip = clips.CLIPS["object_enters_zone"]
+@pytest.mark.parametrize(("max_fps", "judged_every"), [(0, 1), (5.0, 3)])
+def test_motion_ends_after_the_off_delay_and_frame_rate_cap(max_fps: float, judged_every: int) -> None:
+    clip = clips.CLIPS["object_passes"]
+    assert clip.motion_onset is not None
+    assert clip.motion_end is not None
+    settings = settings_for(clip, max_fps=max_fps)
+    events = run_clip(clip.name, settings)
+    assert [event.type for _, event in events] == [DetectionEventType.MOTION_START, DetectionEventType.MOTION_END]
+    (start, _), (end, _) = events
     # At 5 judged frames a second, motion is still found within two judged frames of the onset.
-    events = run_clip(clip.name, settings_for(clip, max_fps=5.0))
-    starts = [index for index, event in events if event.type is DetectionEventType.MOTION_START]
-    assert starts
-    assert starts[0] <= clip.motion_onset + 2 * 3  # type: ignore[operator]
+    assert start <= clip.motion_onset + 2 * judged_every
+    # The last frame with the object in the zone is the one before `motion_end`: motion is over one
+    # off delay after it (not before, and within a judged frame or so after).
+    last_moving = clip.motion_end - 1
+    off_frames = settings.off_delay * clips.FPS
+    assert last_moving + off_frames <= end <= last_moving + off_frames + judged_every + 1
 
 
 def test_disabling_ends_motion_and_tamper_and_reenabling_relearns() -> None:
+    moving = clips.CLIPS["object_enters_zone"]
+    motion_events: list[DetectionEvent] = []
+    detection = CameraDetection(settings_for(moving), motion_events.append)
+    for index, frame in enumerate(clips.decoded(moving.name)):
+        detection.process(frame, index / clips.FPS)
+    assert detection.motion  # the object is still walking in the zone when the clip ends
+    detection.update_settings(DetectionSettings(enabled=False))
+    assert not detection.motion
+    assert [e.type for e in motion_events][-2:] == [DetectionEventType.MOTION_START, DetectionEventType.MOTION_END]
+
     clip = clips.CLIPS["covered_lens"]
     events: list[DetectionEvent] = []
     settings = settings_for(clip)
@@ -180,3 +206,93 @@ def test_a_stream_clock_that_jumps_back_does_not_stall_detection() -> None:
     assert detection.frames_judged > 10
     assert events
     assert events[0].type is DetectionEventType.MOTION_START
+
+
+class HandshakeLock:
+    """Stands in for a detection's lock to stage a race without sleeps.
+
+    Sets `waiting` when another thread has to wait for the lock, and runs `after_release` (once) on the
+    judging thread right after that thread lets go of it: the two moments at which a settings change
+    from Home Assistant's thread can cut into the judgement of a frame.
+    """
+
+    def __init__(self, inner: Any, waiting: threading.Event) -> None:
+        self._inner = inner
+        self._waiting = waiting
+        self.judging_thread = threading.current_thread()
+        self.after_release: Callable[[], None] | None = None
+
+    def __enter__(self) -> Self:
+        if not self._inner.acquire(blocking=False):
+            self._waiting.set()
+            self._inner.acquire()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._inner.release()
+        hook = self.after_release
+        if hook is not None and threading.current_thread() is self.judging_thread:
+            self.after_release = None
+            hook()
+
+
+def first_event(name: str, settings: DetectionSettings, kind: DetectionEventType) -> int:
+    """Index of the frame that brings the first `kind` event (a dry run: detection is deterministic)."""
+    return next(index for index, event in run_clip(name, settings) if event.type is kind)
+
+
+@pytest.mark.parametrize("moment", ["mid_judgement", "after_judgement"])
+@pytest.mark.parametrize(
+    ("name", "start", "end"),
+    [
+        ("object_enters_zone", DetectionEventType.MOTION_START, DetectionEventType.MOTION_END),
+        ("covered_lens", DetectionEventType.TAMPER_START, DetectionEventType.TAMPER_END),
+    ],
+)
+def test_turning_detection_off_while_a_frame_is_judged_leaves_no_stale_event(
+    monkeypatch: pytest.MonkeyPatch, name: str, start: DetectionEventType, end: DetectionEventType, moment: str
+) -> None:
+    clip = clips.CLIPS[name]
+    settings = settings_for(clip)
+    critical = first_event(name, settings, start)
+    events: list[DetectionEvent] = []
+    detection = CameraDetection(settings, events.append)
+    progressed = threading.Event()  # the change is done, or waits for the judgement to finish
+    lock = HandshakeLock(detection._lock, progressed)
+    detection._lock = lock  # type: ignore[assignment]
+
+    def turn_off() -> None:
+        detection.update_settings(replace(settings, enabled=False))
+        progressed.set()
+
+    changer = threading.Thread(target=turn_off, name="home_assistant")
+
+    def cut_in() -> None:
+        changer.start()
+        assert progressed.wait(30), "the settings change neither finished nor waited for the lock"
+
+    luma = detection_module.frame_luma
+    judging = {"frame": -1}
+
+    def luma_with_cut_in(frame: VideoFrame) -> Any:
+        if judging["frame"] == critical and not changer.is_alive() and changer.ident is None:
+            cut_in()
+        return luma(frame)
+
+    if moment == "mid_judgement":
+        monkeypatch.setattr(detection_module, "frame_luma", luma_with_cut_in)
+    frames = clips.decoded(name)
+    for index, frame in enumerate(frames[: critical + 1]):
+        judging["frame"] = index
+        if index == critical and moment == "after_judgement":
+            lock.after_release = cut_in
+        detection.process(frame, index / clips.FPS)
+    changer.join()
+    # The frame was judged before detection went off (the change waited for it), so its event came
+    # first, and turning off ended it: nothing is left on, and no event follows the change.
+    assert [event.type for event in events][-2:] == [start, end]
+    assert not detection.motion
+    assert detection.tamper is None
+    for index, frame in enumerate(frames[critical + 1 :], start=critical + 1):
+        detection.process(frame, index / clips.FPS)
+    assert [event.type for event in events][-1] is end

@@ -4,40 +4,30 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 
 import av
 import pytest
 
-from custom_components.ngu_doan_cameras.engine.backoff import Backoff
 from custom_components.ngu_doan_cameras.engine.errors import StreamErrorKind
 from custom_components.ngu_doan_cameras.engine.reader import ReaderSettings, StreamReader
 from custom_components.ngu_doan_cameras.engine.site import CameraConfig, Site
 from custom_components.ngu_doan_cameras.engine.stats import ReaderState, StreamStats
 from custom_components.ngu_doan_cameras.engine.stills import JpegEncoder, StillImageSource, scaled_size
 
+from .conftest import SilentServer
+from .engine_helpers import FAST, RecordingSink, wait_for
 from .helpers import jpeg_size
 from .simulator import CameraSimulator
-
-FAST = ReaderSettings(open_timeout=5.0, read_timeout=2.0, backoff=Backoff(base=0.2, cap=1.0))
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_reader_streams_publishes_stats_and_stops(simulator: CameraSimulator) -> None:
     states: list[StreamStats] = []
     reader = StreamReader("cam1", simulator.url("cam1/sub"), FAST, on_state=states.append)
     frames: list[int] = []
-    packets: list[int] = []
+    sink = RecordingSink()
     remove_frame = reader.add_frame_listener(lambda frame, _at: frames.append(frame.width))
-    reader.add_packet_listener(lambda packet: packets.append(packet.size))
+    reader.add_packet_sink(sink)
     reader.start()
     reader.start()  # idempotent
     try:
@@ -53,7 +43,7 @@ def test_reader_streams_publishes_stats_and_stops(simulator: CameraSimulator) ->
         assert abs(stats.last_frame_at - time.time()) < 2
         assert frames
         assert set(frames) == {320}
-        assert packets
+        assert sink.packets("video")
         remove_frame()
         count = len(frames)
         time.sleep(0.3)
@@ -152,8 +142,7 @@ def test_ffmpeg_jpeg_fallback_makes_a_decodable_image() -> None:
     frame = av.VideoFrame(64, 48, "yuv420p")
     for plane in frame.planes:
         plane.update(bytes(plane.buffer_size))
-    encoder = JpegEncoder()
-    encoder._turbo = None  # as on a machine without libjpeg-turbo
+    encoder = JpegEncoder(use_turbo=False)  # as on a machine without libjpeg-turbo
     assert jpeg_size(encoder.encode(frame)) == (64, 48)
 
 
@@ -170,3 +159,233 @@ def test_reader_keeps_retrying_a_bad_camera_and_stops_promptly(simulator: Camera
         assert time.monotonic() - started < 5
     assert reader.stats.state is ReaderState.STOPPED
     assert reader.stats.frames == 0
+
+
+class StateLog:
+    """A reader's state changes, each with the wall time it was reported at."""
+
+    def __init__(self) -> None:
+        self.changes: list[tuple[float, StreamStats]] = []
+
+    def __call__(self, stats: StreamStats) -> None:
+        self.changes.append((time.time(), stats))
+
+    def first(self, state: ReaderState, after: int = 0) -> tuple[float, StreamStats] | None:
+        return next(((at, stats) for at, stats in self.changes[after:] if stats.state is state), None)
+
+
+def stream_until_lost(sim: CameraSimulator, reader: StreamReader, log: StateLog, trouble: str) -> StreamStats:
+    """Stream, cause `trouble` on cam1, and return the reader's stats when the camera counts as lost."""
+    wait_for(lambda: reader.stats.streaming and reader.stats.frames >= 15)
+    sim.command(f"{trouble} cam1")
+    wait_for(lambda: log.first(ReaderState.DISCONNECTED) is not None, timeout=20)
+    lost = log.first(ReaderState.DISCONNECTED)
+    assert lost is not None
+    lost_at, stats = lost
+    assert stats.last_frame_at is not None
+    # Lost one frame timeout after the last frame (plus slack for a loaded machine), not never.
+    assert lost_at - stats.last_frame_at < FAST.read_timeout + 1.5
+    return stats
+
+
+@pytest.mark.parametrize("decode", [True, False], ids=["decoding", "packet_only"])
+def test_audio_only_stall_ends_the_session_within_the_frame_timeout(
+    own_audio_simulator: CameraSimulator, decode: bool
+) -> None:
+    # The camera keeps sending sound, so FFmpeg's read timeout never fires: only the frame watchdog
+    # (packet-only readers: the video packet watchdog) sees the picture has stopped.
+    log = StateLog()
+    reader = StreamReader("cam1", own_audio_simulator.url("cam1"), FAST, on_state=log, decode=decode)
+    reader.start()
+    try:
+        stats = stream_until_lost(own_audio_simulator, reader, log, "stall")
+        assert stats.error is StreamErrorKind.TIMEOUT
+        # Reconnecting while stalled ends the same way, again and again.
+        wait_for(lambda: reader.stats.reconnects >= 2, timeout=20)
+        assert reader.stats.error is StreamErrorKind.TIMEOUT
+        own_audio_simulator.thaw("cam1")
+        wait_for(lambda: reader.stats.streaming, timeout=20)
+        assert reader.stats.error is None
+    finally:
+        assert reader.stop()
+
+
+def test_video_that_never_decodes_ends_the_session_as_corrupt(own_audio_simulator: CameraSimulator) -> None:
+    log = StateLog()
+    reader = StreamReader("cam1", own_audio_simulator.url("cam1/sub"), FAST, on_state=log)
+    reader.start()
+    try:
+        stats = stream_until_lost(own_audio_simulator, reader, log, "corrupt")
+        # Packets kept coming at the normal rate; none gave a picture. A glitch, not a wrong address.
+        assert stats.error is StreamErrorKind.CORRUPT
+        assert stats.decode_errors > 0
+        own_audio_simulator.uncorrupt("cam1")
+        wait_for(lambda: reader.stats.streaming, timeout=20)
+        assert reader.stats.error is None
+    finally:
+        assert reader.stop()
+
+
+def test_failing_listeners_and_sinks_are_logged_once_and_the_stream_goes_on(
+    audio_simulator: CameraSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    states: list[ReaderState] = []
+    reader = StreamReader("cam2", audio_simulator.url("cam2/sub"), FAST, on_state=lambda s: states.append(s.state))
+    frames: list[float] = []
+
+    def broken_listener(_frame: av.VideoFrame, _at: float) -> None:
+        raise RuntimeError("listener bug")
+
+    class BrokenSink(RecordingSink):
+        def session_started(self, session) -> None:  # type: ignore[no-untyped-def]
+            super().session_started(session)
+            raise ValueError("sink bug")
+
+        def packet(self, packet, session) -> None:  # type: ignore[no-untyped-def]
+            super().packet(packet, session)
+            raise ValueError("sink bug")
+
+    sink = BrokenSink()
+    reader.add_frame_listener(broken_listener)
+    reader.add_frame_listener(lambda _frame, at: frames.append(at))  # after the broken one: still called
+    reader.add_packet_sink(sink)
+    reader.start()
+    try:
+        wait_for(lambda: len(frames) >= 45)
+        assert reader.stats.streaming
+        assert reader.stats.reconnects == 0
+        assert sink.count("started") == 1
+        assert sink.count("packet") >= 45
+    finally:
+        assert reader.stop()
+    assert states == [ReaderState.STREAMING, ReaderState.STOPPED]
+    failures = [record for record in caplog.records if "failed (the stream goes on)" in record.getMessage()]
+    assert [record.levelname for record in failures] == ["ERROR", "ERROR"]  # once per consumer and session
+    assert {type(record.exc_info[1]) for record in failures if record.exc_info} == {RuntimeError, ValueError}
+
+
+def mpegts_clip(frames: int = 15) -> bytes:
+    """A short H.264 clip in MPEG-TS (streamable over plain HTTP)."""
+    import io
+
+    import numpy as np
+
+    out = io.BytesIO()
+    with av.open(out, "w", format="mpegts") as container:
+        stream = container.add_stream("libx264", rate=15)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for index in range(frames):
+            planes = np.full((72, 64), 16 + 10 * index, dtype=np.uint8)  # I420: 48 rows of Y, then U and V
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(planes, format="yuv420p")))
+        container.mux(stream.encode(None))
+    return out.getvalue()
+
+
+@pytest.fixture
+def switchable_server(socket_enabled: None) -> Iterator[tuple[str, dict[str, bytes]]]:
+    """An HTTP server answering every GET with `body["now"]`: a video clip, or a web page once changed."""
+    import http.server
+
+    body = {"now": mpegts_clip()}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            data = body["now"]
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp2t" if data.startswith(b"G") else "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            """Keep request lines out of the test output."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="switchable_server")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/stream.ts", body
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_undecodable_data_from_a_stream_that_gave_video_is_corrupt_not_not_video(
+    switchable_server: tuple[str, dict[str, bytes]],
+) -> None:
+    url, body = switchable_server
+    reader = StreamReader("web", url, FAST)
+    reader.start()
+    try:
+        wait_for(lambda: reader.stats.frames > 0)  # it gave video (the clip ends, the reader reopens it)
+        body["now"] = b"<html><body>Camera web interface</body></html>"
+        wait_for(lambda: reader.stats.error not in {None, StreamErrorKind.CANNOT_CONNECT}, timeout=20)
+        # The same address gave video before: a glitch that may heal (no repair issue at once).
+        assert reader.stats.error is StreamErrorKind.CORRUPT
+    finally:
+        assert reader.stop()
+    # An address that never gave video is what NOT_VIDEO means (a web page pasted as the stream URL).
+    fresh = StreamReader("web", url, FAST)
+    fresh.start()
+    try:
+        wait_for(lambda: fresh.stats.state is ReaderState.DISCONNECTED)
+        assert fresh.stats.error is StreamErrorKind.NOT_VIDEO
+    finally:
+        assert fresh.stop()
+
+
+def test_site_stop_joins_hung_readers_against_one_deadline(
+    silent_server: SilentServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Three cameras that accept the connection and never answer: each reader hangs in its open.
+    settings = ReaderSettings(open_timeout=60.0, read_timeout=2.0)
+    site = Site(
+        [CameraConfig(str(n), f"Cam {n}", f"rtsp://127.0.0.1:{silent_server.port}/cam{n}") for n in range(3)],
+        settings,
+    )
+    site.start()
+    try:
+        wait_for(lambda: silent_server.connections == 3)
+        # A short stop budget the hung readers cannot meet; every join is recorded.
+        budget = 1.0
+        monkeypatch.setattr(StreamReader, "max_stop_seconds", property(lambda _self: budget))
+        joins: list[tuple[float, float | None]] = []
+        join = StreamReader.join
+
+        def recorded_join(self: StreamReader, timeout: float | None = None) -> bool:
+            joins.append((time.monotonic(), timeout))
+            return join(self, timeout)
+
+        monkeypatch.setattr(StreamReader, "join", recorded_join)
+        stopping = time.monotonic()
+        site.stop()
+        # One shared deadline: no join waits past it (one after another, three hung readers used to
+        # cost three budgets).
+        assert len(joins) == 3
+        for called_at, timeout in joins:
+            assert timeout is not None
+            assert called_at + timeout <= stopping + budget + 0.1
+        assert sum("did not stop in time" in record.getMessage() for record in caplog.records) == 3
+    finally:
+        silent_server.hang_up()  # EOF: the readers give up their open and end
+        for camera in site.cameras.values():
+            assert camera.reader.join(30)
+
+
+def test_probe_of_a_camera_sending_only_sound_times_out(own_audio_simulator: CameraSimulator) -> None:
+    # Testing a camera before saving it (the config flow) must not hang on one whose video stalled
+    # while its sound goes on (PyAV skips the sound packets internally when asked for video only).
+    from custom_components.ngu_doan_cameras.engine.errors import StreamError
+    from custom_components.ngu_doan_cameras.engine.probe import probe_stream
+
+    assert probe_stream(own_audio_simulator.url("cam1"), timeout=3.0).codec == "h264"
+    own_audio_simulator.stall("cam1")
+    with pytest.raises(StreamError) as failure:
+        probe_stream(own_audio_simulator.url("cam1"), timeout=3.0)
+    assert failure.value.kind is StreamErrorKind.TIMEOUT
+
+
+def test_stalling_a_camera_without_sound_is_refused(simulator: CameraSimulator) -> None:
+    with pytest.raises(RuntimeError, match="has no audio"):
+        simulator.stall("cam1")

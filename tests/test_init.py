@@ -22,15 +22,19 @@ from custom_components.ngu_doan_cameras.const import DOMAIN, SUBENTRY_CAMERA
 from custom_components.ngu_doan_cameras.engine.reader import StreamReader
 from custom_components.ngu_doan_cameras.engine.stats import ReaderState
 
-from .conftest import camera_data
+from .blocking import LoopGuard
+from .conftest import SilentServer, camera_data
 from .helpers import SITE, make_site, reader_threads, setup_site, unload_site, wait_for_state, wait_until
 from .simulator import CameraSimulator
 
 
 @pytest.mark.usefixtures("socket_enabled")
-async def test_site_setup_devices_areas_and_unload(hass: HomeAssistant, simulator: CameraSimulator) -> None:
+async def test_site_setup_devices_areas_and_unload(
+    hass: HomeAssistant, simulator: CameraSimulator, loop_guard: LoopGuard
+) -> None:
     entry = make_site(hass, [camera_data(simulator, 1, location="Thôn Đồng Rồi"), camera_data(simulator, 2, sub=False)])
     await setup_site(hass, entry)
+    loop_guard.assert_clean()  # nothing blocking ran on the event loop during setup
     # Readers connect in the background (that setup never waits for them: the silent cameras test).
     assert len(reader_threads()) == 2
     await wait_for_state(hass, "binary_sensor.camera_1_connectivity", "on")
@@ -224,11 +228,11 @@ async def timed_unload(hass: HomeAssistant, entry: MockConfigEntry) -> float:
 
 
 async def test_cameras_that_never_answer_never_delay_setup_and_stop_together(
-    hass: HomeAssistant, silent_server: int, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, silent_server: SilentServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Cameras that accept the connection and then say nothing: every open hangs until its timeout.
     monkeypatch.setattr(data_module, "STREAM_OPEN_TIMEOUT", 3.0)
-    one = make_site(hass, silent_cameras(silent_server, 1), title="Một camera")
+    one = make_site(hass, silent_cameras(silent_server.port, 1), title="Một camera")
     await setup_site(hass, one)
     await wait_until(
         lambda: (
@@ -239,7 +243,7 @@ async def test_cameras_that_never_answer_never_delay_setup_and_stop_together(
     one_camera = await timed_unload(hass, one)
     await hass.config_entries.async_remove(one.entry_id)
 
-    entry = make_site(hass, silent_cameras(silent_server, 17))
+    entry = make_site(hass, silent_cameras(silent_server.port, 17))
     await setup_site(hass, entry)
     # Setup returned while every camera is still trying to open: it never waits for a camera.
     assert all(

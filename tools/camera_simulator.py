@@ -6,16 +6,18 @@ from ``python3-gi``; the project's venv has no ``gi``. This script deliberately
 imports nothing from the project so it can run outside of it.
 
 Every camera streams H.264 showing a moving ball in a per-camera colour scheme,
-so frames differ over time (motion detection) and between cameras. Extra
+so frames differ over time (motion detection) and between cameras. Cameras
+with audio (``--audio``, or ``"audio": true`` per camera in ``--config``) also
+send AAC (16 kHz mono, a per-camera tone), as many real cameras do. Extra
 mounts that always exist:
 
 * ``/h265``   an H.265 stream (only if the ``x265enc`` element is installed).
 * ``/silent`` DESCRIBE/SETUP/PLAY succeed but no video packet is ever sent, so
   clients run into their read timeout.
 
-To keep dozens of streams cheap, each stream's picture is encoded once (x264
-ultrafast/zerolatency, a few seconds that start with a key frame and span
-whole GOPs) and then replayed in a loop in real time through a live
+To keep dozens of streams cheap, each stream's picture (and sound) is encoded
+once (x264 ultrafast/zerolatency, a few seconds that start with a key frame
+and span whole GOPs) and then replayed in a loop in real time through a live
 ``appsrc``: serving costs no encoding, and the loop point is a key frame, so
 decoders never see a broken reference.
 
@@ -25,8 +27,15 @@ stdout with exactly one line ``ok <command>`` or ``error <reason>``::
     drop <path>     close every session on the mount (and its sub mounts) and
                     answer 404 to new clients until restored
     restore <path>  serve the mount again
-    freeze <path>   clients stay connected but get no more frames
-    thaw <path>     frames flow again (continuing the stream where it stopped)
+    freeze <path>   clients stay connected but get no more frames (nor sound)
+    stall <path>    video stops but the sound keeps flowing (an "audio-only
+                    stall"; only for mounts with audio)
+    thaw <path>     frames (and sound) flow again after freeze or stall,
+                    continuing the stream where it stopped
+    corrupt <path>  video packets keep coming at the normal rate, but their
+                    payload is garbage that never decodes into a picture
+                    (valid RTP and NAL framing, so the session stays up)
+    uncorrupt <path> the real video again (from the next key frame)
     quit            stop and exit 0 (also on SIGINT/SIGTERM and stdin EOF)
 
 ``drop cam3`` affects ``/cam3`` and ``/cam3/sub``; ``drop cam3/sub`` only the
@@ -64,6 +73,14 @@ DEFAULT_SUB_HEIGHT = 180
 DEFAULT_SUB_BITRATE = 128  # kbit/s
 CLIP_SECONDS = 4  # minimum length of the replayed loop
 TICK_MS = 5  # how often the feeders check whether a frame is due
+AUDIO_RATE = 16000  # Hz, mono: what cameras' microphones send
+AAC_FRAME_SAMPLES = 1024  # samples per AAC frame
+AUDIO_BITRATE = 32000  # bit/s
+# A non-IDR slice whose header names slice type 31 (the largest valid one is 9): every H.264 decoder
+# rejects the slice before touching picture data, so no frame (not even a concealed one) comes out,
+# while parsers and payloaders still see a well-formed NAL unit. Bits after the NAL header byte:
+# first_mb_in_slice=0 ("1"), slice_type=31 ("00000100000"), then ones (no start-code lookalikes).
+GARBAGE_NAL = b"\x00\x00\x00\x01\x41\x82\x0f"
 
 ROLE = "camera-user"
 
@@ -107,15 +124,26 @@ class StreamSpec:
     fps: int
     gop: int
     bitrate: int  # kbit/s
-    index: int = 0  # picks the colour scheme and motion
+    index: int = 0  # picks the colour scheme, motion and tone
     codec: str = "h264"
     silent: bool = False
+    audio: bool = False
 
     @property
     def clip_frames(self) -> int:
         """Loop length: at least CLIP_SECONDS, in whole GOPs."""
         wanted = max(self.fps * CLIP_SECONDS, self.gop)
         return math.ceil(wanted / self.gop) * self.gop
+
+    @property
+    def audio_frames(self) -> int:
+        """AAC frames of the sound loop: as long as the picture's loop (whole frames)."""
+        return math.ceil(self.clip_frames / self.fps * AUDIO_RATE / AAC_FRAME_SAMPLES)
+
+    @property
+    def tone(self) -> int:
+        """Hz of this camera's tone, so cameras sound different too."""
+        return 300 + 100 * (self.index % 7)
 
     @property
     def caps(self) -> str:
@@ -152,8 +180,20 @@ class StreamSpec:
             "! appsink name=sink sync=false"
         )
 
+    def audio_pipeline(self) -> str:
+        """Pipeline that encodes the sound loop once (raw AAC frames) into an appsink."""
+        encoder = "voaacenc" if has_element("voaacenc") else "avenc_aac"
+        return (
+            f"audiotestsrc num-buffers={self.audio_frames} samplesperbuffer={AAC_FRAME_SAMPLES} "
+            f"wave=sine freq={self.tone} volume=0.3 "
+            f"! audio/x-raw,format=S16LE,rate={AUDIO_RATE},channels=1,layout=interleaved "
+            f"! {encoder} bitrate={AUDIO_BITRATE} ! aacparse "
+            "! audio/mpeg,mpegversion=4,stream-format=raw "
+            "! appsink name=sink sync=false"
+        )
+
     def launch_line(self) -> str:
-        """The RTSP media: replays the clip pushed into appsrc "src"."""
+        """The RTSP media: replays the clip pushed into appsrc "src" (and the sound into "asrc")."""
         if self.codec == "h265":
             tail = "h265parse ! rtph265pay name=pay0 pt=96 config-interval=1"
         else:
@@ -162,10 +202,25 @@ class StreamSpec:
         # at, so the RTP timestamps follow the real-time feeder.
         # The latency bounds tell the sinks there is room for their
         # processing deadline (the defaults make them warn "add queues").
+        audio = ""
+        if self.audio:
+            audio = (
+                " appsrc name=asrc is-live=true do-timestamp=true format=time "
+                f"min-latency=0 max-latency={Gst.SECOND} ! rtpmp4gpay name=pay1 pt=97"
+            )
         return (
             "( appsrc name=src is-live=true do-timestamp=true format=time "
-            f"min-latency=0 max-latency={Gst.SECOND} ! {tail} )"
+            f"min-latency=0 max-latency={Gst.SECOND} ! {tail}{audio} )"
         )
+
+
+@dataclass(frozen=True)
+class Clip:
+    """An encoded loop: one buffer per frame, which of them are key frames, and their caps."""
+
+    frames: list[bytes]
+    keyframes: frozenset[int]
+    caps: str
 
 
 class ClipCache:
@@ -173,9 +228,9 @@ class ClipCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._clips: dict[tuple[Any, ...], list[bytes]] = {}
+        self._clips: dict[tuple[Any, ...], Clip] = {}
 
-    def get(self, spec: StreamSpec) -> list[bytes]:
+    def get(self, spec: StreamSpec) -> Clip:
         key = (
             spec.codec,
             spec.width,
@@ -186,51 +241,78 @@ class ClipCache:
             spec.index % len(PALETTE),
             spec.index % len(MOTIONS),
         )
+        return self._cached(key, spec.mount, lambda: _encode_clip(spec))
+
+    def get_audio(self, spec: StreamSpec) -> Clip:
+        key = ("aac", spec.audio_frames, spec.tone)
+        return self._cached(key, f"{spec.mount} (audio)", lambda: _encode_audio(spec))
+
+    def _cached(self, key: tuple[Any, ...], name: str, encode: Any) -> Clip:
         # Encoding happens on a server thread during the first DESCRIBE; the
         # lock makes concurrent first clients wait for one encode.
         with self._lock:
             clip = self._clips.get(key)
             if clip is None:
                 started = time.monotonic()
-                clip = self._clips[key] = _encode_clip(spec)
+                clip = self._clips[key] = encode()
                 log(
-                    f"{spec.mount}: encoded {len(clip)} frames "
-                    f"({sum(map(len, clip)) // 1024} KiB) in "
+                    f"{name}: encoded {len(clip.frames)} frames "
+                    f"({sum(map(len, clip.frames)) // 1024} KiB) in "
                     f"{time.monotonic() - started:.2f}s"
                 )
             return clip
 
 
-def _encode_clip(spec: StreamSpec) -> list[bytes]:
-    """Run the clip pipeline and return one byte-stream access unit per frame."""
-    pipeline = Gst.parse_launch(spec.clip_pipeline())
+def _pull_all(launch: str, name: str) -> Clip:
+    """Run an encoding pipeline to its end; every buffer of its appsink "sink"."""
+    pipeline = Gst.parse_launch(launch)
     sink = pipeline.get_by_name("sink")
     frames: list[bytes] = []
+    keyframes: set[int] = set()
+    caps = ""
     pipeline.set_state(Gst.State.PLAYING)
     try:
         while True:
             sample = sink.emit("try-pull-sample", 10 * Gst.SECOND)
             if sample is None:
-                break  # EOS (or a stalled encoder, reported below)
+                break  # EOS (or a stalled encoder, reported by the callers)
             buffer = sample.get_buffer()
-            if not frames and buffer.has_flags(Gst.BufferFlags.DELTA_UNIT):
-                raise RuntimeError(f"{spec.mount}: clip does not start with a key frame")
+            if not buffer.has_flags(Gst.BufferFlags.DELTA_UNIT):
+                keyframes.add(len(frames))
+            caps = caps or sample.get_caps().to_string()
             frames.append(buffer.extract_dup(0, buffer.get_size()))
     finally:
         pipeline.set_state(Gst.State.NULL)
-    if len(frames) != spec.clip_frames:
-        raise RuntimeError(f"{spec.mount}: encoder gave {len(frames)} of {spec.clip_frames} frames")
-    return frames
+    if not frames:
+        raise RuntimeError(f"{name}: the encoder gave nothing")
+    return Clip(frames=frames, keyframes=frozenset(keyframes), caps=caps)
+
+
+def _encode_clip(spec: StreamSpec) -> Clip:
+    """Run the clip pipeline: one byte-stream access unit per frame."""
+    clip = _pull_all(spec.clip_pipeline(), spec.mount)
+    if 0 not in clip.keyframes:
+        raise RuntimeError(f"{spec.mount}: clip does not start with a key frame")
+    if len(clip.frames) != spec.clip_frames:
+        raise RuntimeError(f"{spec.mount}: encoder gave {len(clip.frames)} of {spec.clip_frames} frames")
+    return clip
+
+
+def _encode_audio(spec: StreamSpec) -> Clip:
+    """Run the sound pipeline: raw AAC frames, each decodable on its own (so any of them can follow the last)."""
+    return _pull_all(spec.audio_pipeline(), f"{spec.mount} (audio)")
 
 
 @dataclass
 class _Feeder:
-    """Pushes one media's clip into its appsrc in real time."""
+    """Pushes one media's clip (its picture or its sound) into an appsrc in real time."""
 
     appsrc: Gst.Element
-    clip: list[bytes]
+    clip: Clip
     interval: float  # seconds per frame
     frozen: bool = False
+    corrupt: bool = False  # garbage instead of the picture
+    healing: bool = False  # corrupt until the next key frame
     position: int = 0  # next clip frame
     pushed: int = 0
     next_due: float = 0.0
@@ -245,13 +327,22 @@ class _Feeder:
             # get no valid timestamp from do-timestamp.
             self.next_due = now
             return
-        buffer = Gst.Buffer.new_wrapped(self.clip[self.position])
+        buffer = Gst.Buffer.new_wrapped(self._next_frame())
         if self.appsrc.emit("push-buffer", buffer) == Gst.FlowReturn.OK:
-            self.position = (self.position + 1) % len(self.clip)
+            self.position = (self.position + 1) % len(self.clip.frames)
             self.pushed += 1
         # Schedule from the ideal time, but never more than one frame behind
         # so a stall does not end in a burst of frames.
         self.next_due = max(self.next_due + self.interval, now - self.interval)
+
+    def _next_frame(self) -> bytes:
+        frame = self.clip.frames[self.position]
+        if self.healing and self.position in self.clip.keyframes:
+            self.healing = False  # a key frame: decoders start afresh from here
+        if not (self.corrupt or self.healing) or not self.pushed:
+            return frame
+        # Same size as the real frame, so the bit rate does not give it away.
+        return GARBAGE_NAL + b"\xff" * max(0, len(frame) - len(GARBAGE_NAL))
 
 
 @dataclass
@@ -260,6 +351,7 @@ class _MediaInfo:
 
     mount: str
     feeder: _Feeder
+    audio: _Feeder | None = None
     silence: tuple[Gst.Pad, int] | None = None  # the /silent drop probe
     held: bool = False  # we own one prepare() reference
 
@@ -294,6 +386,7 @@ def build_specs(args: argparse.Namespace) -> list[StreamSpec]:
         fps=args.fps,
         gop=args.gop,
         bitrate=args.bitrate,
+        audio=args.audio,
     )
     sub_defaults = replace(
         main_defaults,
@@ -338,15 +431,16 @@ def build_specs(args: argparse.Namespace) -> list[StreamSpec]:
                 "index": index,
                 "fps": main.fps,
                 "gop": main.gop,
+                "audio": main.audio,  # one microphone, heard on both streams
             }
             sub_values.update(_stream_overrides(sub_config))
             specs.append(replace(sub_defaults, **sub_values))
 
     if has_element("x265enc") and has_element("h265parse"):
-        specs.append(replace(main_defaults, mount="/h265", label="H.265", codec="h265"))
+        specs.append(replace(main_defaults, mount="/h265", label="H.265", codec="h265", audio=False))
     else:
         log("x265enc/h265parse not installed, /h265 is not served")
-    specs.append(replace(sub_defaults, mount="/silent", label="silent", silent=True))
+    specs.append(replace(sub_defaults, mount="/silent", label="silent", silent=True, audio=False))
 
     mounts = [spec.mount for spec in specs]
     if len(set(mounts)) != len(mounts):
@@ -355,8 +449,15 @@ def build_specs(args: argparse.Namespace) -> list[StreamSpec]:
 
 
 def _stream_overrides(config: dict[str, Any]) -> dict[str, Any]:
-    """Pick the per-stream numeric keys present in a config object."""
-    return {key: int(config[key]) for key in ("width", "height", "fps", "gop", "bitrate") if key in config}
+    """Pick the per-stream keys present in a config object."""
+    overrides: dict[str, Any] = {
+        key: int(config[key]) for key in ("width", "height", "fps", "gop", "bitrate") if key in config
+    }
+    if "audio" in config:
+        if not isinstance(config["audio"], bool):
+            raise TypeError("audio must be true or false")
+        overrides["audio"] = config["audio"]
+    return overrides
 
 
 class Simulator:
@@ -377,6 +478,8 @@ class Simulator:
         self._factories: dict[str, GstRtspServer.RTSPMediaFactory] = {}
         self._dropped: set[str] = set()
         self._frozen: set[str] = set()
+        self._stalled: set[str] = set()
+        self._corrupt: set[str] = set()
         # media-configure and media signals fire on server threads, commands
         # and feeder ticks run in the main loop: the lock guards the media map.
         self._lock = threading.Lock()
@@ -427,7 +530,8 @@ class Simulator:
         media: GstRtspServer.RTSPMedia,
         spec: StreamSpec,
     ) -> None:
-        appsrc = media.get_element().get_by_name("src")
+        element = media.get_element()
+        appsrc = element.get_by_name("src")
         appsrc.set_property("caps", Gst.Caps.from_string(spec.caps))
         feeder = _Feeder(
             appsrc=appsrc,
@@ -435,9 +539,24 @@ class Simulator:
             interval=1 / spec.fps,
             next_due=time.monotonic(),
         )
-        info = _MediaInfo(mount=spec.mount, feeder=feeder)
+        audio: _Feeder | None = None
+        if spec.audio:
+            sound = self._clips.get_audio(spec)
+            audio_src = element.get_by_name("asrc")
+            audio_src.set_property("caps", Gst.Caps.from_string(sound.caps))
+            audio = _Feeder(
+                appsrc=audio_src,
+                clip=sound,
+                interval=AAC_FRAME_SAMPLES / AUDIO_RATE,
+                next_due=time.monotonic(),
+            )
+        info = _MediaInfo(mount=spec.mount, feeder=feeder, audio=audio)
         with self._lock:
-            feeder.frozen = spec.silent or spec.mount in self._frozen
+            frozen = spec.mount in self._frozen
+            feeder.frozen = spec.silent or frozen or spec.mount in self._stalled
+            feeder.corrupt = spec.mount in self._corrupt
+            if audio is not None:
+                audio.frozen = frozen
             # Registered before preparing: preparing needs a first frame.
             self._medias[media] = info
             if not self._ticking:
@@ -478,7 +597,7 @@ class Simulator:
     def _tick(self) -> bool:
         now = time.monotonic()
         with self._lock:
-            feeders = [info.feeder for info in self._medias.values()]
+            feeders = [feeder for info in self._medias.values() for feeder in (info.feeder, info.audio) if feeder]
             if not feeders:
                 self._ticking = False
                 return False
@@ -543,24 +662,53 @@ class Simulator:
                 self._dropped.discard(mount)
 
     def freeze(self, path: str) -> None:
-        self._set_frozen(self._targets(path), frozen=True)
+        self._set_frozen(self._targets(path), frozen=True, sound=True)
+
+    def stall(self, path: str) -> None:
+        mounts = [mount for mount in self._targets(path) if self._specs[mount].audio]
+        if not mounts:
+            raise ValueError(f"{path!r} has no audio: a stall would just be a freeze")
+        self._set_frozen(mounts, frozen=True, sound=False)
 
     def thaw(self, path: str) -> None:
-        self._set_frozen(self._targets(path), frozen=False)
+        self._set_frozen(self._targets(path), frozen=False, sound=True)
 
-    def _set_frozen(self, mounts: list[str], *, frozen: bool) -> None:
+    def _set_frozen(self, mounts: list[str], *, frozen: bool, sound: bool) -> None:
+        """Stop or resume the pictures of the mounts, and their sound too if `sound`."""
         mounts = [mount for mount in mounts if not self._specs[mount].silent]
         with self._lock:
-            if frozen:
-                self._frozen.update(mounts)
-            else:
-                self._frozen.difference_update(mounts)
+            for group, member in ((self._frozen, sound), (self._stalled, not sound)):
+                if frozen and member:
+                    group.update(mounts)
+                elif not frozen:
+                    group.difference_update(mounts)
         now = time.monotonic()
         for info in self._medias_of(mounts).values():
-            info.feeder.frozen = frozen
-            # The next pushed frame continues the clip where it stopped, so
-            # it references frames the clients already have.
-            info.feeder.next_due = now
+            for feeder in (info.feeder, info.audio if sound else None):
+                if feeder is not None:
+                    feeder.frozen = frozen
+                    # The next pushed frame continues the clip where it stopped, so
+                    # it references frames the clients already have.
+                    feeder.next_due = now
+
+    def corrupt(self, path: str) -> None:
+        self._set_corrupt(self._targets(path), corrupt=True)
+
+    def uncorrupt(self, path: str) -> None:
+        self._set_corrupt(self._targets(path), corrupt=False)
+
+    def _set_corrupt(self, mounts: list[str], *, corrupt: bool) -> None:
+        with self._lock:
+            if corrupt:
+                self._corrupt.update(mounts)
+            else:
+                self._corrupt.difference_update(mounts)
+        for info in self._medias_of(mounts).values():
+            feeder = info.feeder
+            # Healing waits for a key frame: the frames in between reference
+            # pictures the clients never got.
+            feeder.healing = feeder.corrupt and not corrupt
+            feeder.corrupt = corrupt
 
     def handle_command(self, line: str) -> None:
         words = line.split()
@@ -571,7 +719,10 @@ class Simulator:
             "drop": self.drop,
             "restore": self.restore,
             "freeze": self.freeze,
+            "stall": self.stall,
             "thaw": self.thaw,
+            "corrupt": self.corrupt,
+            "uncorrupt": self.uncorrupt,
         }
         try:
             if command == "quit" and not arguments:
@@ -622,7 +773,9 @@ class Simulator:
             log(
                 f"rtsp://{self._server.get_address()}:{port}{spec.mount} "
                 f"{spec.label!r} {spec.codec} {spec.width}x{spec.height} "
-                f"{spec.fps} fps gop {spec.gop} {spec.bitrate} kbit/s" + (" (silent)" if spec.silent else "")
+                f"{spec.fps} fps gop {spec.gop} {spec.bitrate} kbit/s"
+                + (" + AAC" if spec.audio else "")
+                + (" (silent)" if spec.silent else "")
             )
         GLib.io_add_watch(
             sys.stdin.fileno(),
@@ -644,8 +797,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cameras", type=int, default=1, help="serve /cam1../camN")
     parser.add_argument(
         "--config",
-        help='JSON list of {"path", "label", "width", "height", "fps", "sub": {...}}',
+        help='JSON list of {"path", "label", "width", "height", "fps", "audio", "sub": {...}}',
     )
+    parser.add_argument("--audio", action="store_true", help="every camera also sends AAC sound (default in --config)")
     parser.add_argument("--sub", action="store_true", help="also serve /camN/sub (not with --config)")
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
     parser.add_argument("--height", type=int, default=DEFAULT_HEIGHT)

@@ -29,6 +29,7 @@ HOST = "127.0.0.1"
 READY_TIMEOUT = 20.0
 COMMAND_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
+RESTART_ATTEMPTS = 5
 
 
 class CameraSimulator:
@@ -45,6 +46,7 @@ class CameraSimulator:
         width: int = 640,
         height: int = 360,
         fps: int = 15,
+        audio: bool = False,
     ) -> None:
         if (user is None) != (password is None):
             raise ValueError("user and password go together")
@@ -56,6 +58,7 @@ class CameraSimulator:
         self.width = width
         self.height = height
         self.fps = fps
+        self.audio = audio
         self.host = HOST
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
@@ -66,7 +69,7 @@ class CameraSimulator:
     # -- lifecycle ----------------------------------------------------------
 
     def start(self) -> Self:
-        """Spawn the simulator and wait until it serves."""
+        """Spawn the simulator and wait until it serves (on a free port, or on `port` once it has one)."""
         if self._process is not None:
             raise RuntimeError("simulator already started")
         command = [
@@ -75,7 +78,7 @@ class CameraSimulator:
             "--host",
             self.host,
             "--port",
-            "0",
+            str(self.port),
             "--width",
             str(self.width),
             "--height",
@@ -84,14 +87,17 @@ class CameraSimulator:
             str(self.fps),
         ]
         if self.config is not None:
-            with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="camera_simulator_", delete=False) as file:
-                json.dump(self.config, file)
-            self._config_path = Path(file.name)
+            if self._config_path is None:
+                with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="camera_simulator_", delete=False) as file:
+                    json.dump(self.config, file)
+                self._config_path = Path(file.name)
             command += ["--config", str(self._config_path)]
         else:
             command += ["--cameras", str(self.cameras)]
             if self.sub:
                 command.append("--sub")
+        if self.audio:
+            command.append("--audio")
         if self.user is not None and self.password is not None:
             command += ["--user", self.user, "--password", self.password]
 
@@ -116,12 +122,42 @@ class CameraSimulator:
                 )
             self.port = int(words[1])
         except BaseException:
-            self.stop()
+            if self.port:
+                self._end_process()  # a restart: keep the port and config for another attempt
+            else:
+                self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        """Ask the simulator to quit, kill it if it does not; idempotent."""
+        """Ask the simulator to quit, kill it if it does not; idempotent. A later start() picks a new port."""
+        self._end_process()
+        if self._config_path is not None:
+            self._config_path.unlink(missing_ok=True)
+            self._config_path = None
+        self.port = 0
+
+    def restart(self) -> None:
+        """Stop the simulator and start it again on the same port: a camera (or recorder) rebooting.
+
+        Every client loses its connection; the cameras come back fresh (not dropped, frozen, stalled
+        or corrupt), as after a power cycle.
+        """
+        if self._process is None:
+            raise RuntimeError("simulator is not running")
+        self._end_process()
+        # The port was free a moment ago, but another process may grab it while nobody listens
+        # (an outgoing connection's ephemeral port): retry a few times before giving up.
+        for attempt in range(RESTART_ATTEMPTS):
+            try:
+                self.start()
+                return
+            except RuntimeError:
+                if attempt == RESTART_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.5)
+
+    def _end_process(self) -> None:
         process, self._process = self._process, None
         if process is not None:
             try:
@@ -145,9 +181,6 @@ class CameraSimulator:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
-        if self._config_path is not None:
-            self._config_path.unlink(missing_ok=True)
-            self._config_path = None
         self._stdout_buffer = b""
 
     def __enter__(self) -> Self:
@@ -185,8 +218,20 @@ class CameraSimulator:
         self.command(f"freeze {path}")
 
     def thaw(self, path: str) -> None:
-        """Resume frames after freeze()."""
+        """Resume frames (and sound) after freeze() or stall()."""
         self.command(f"thaw {path}")
+
+    def stall(self, path: str) -> None:
+        """Stop the pictures but keep the sound flowing (only for cameras with audio)."""
+        self.command(f"stall {path}")
+
+    def corrupt(self, path: str) -> None:
+        """Keep sending video packets at the normal rate, with payloads that never decode into a picture."""
+        self.command(f"corrupt {path}")
+
+    def uncorrupt(self, path: str) -> None:
+        """Real pictures again, from the next key frame."""
+        self.command(f"uncorrupt {path}")
 
     def command(self, line: str) -> None:
         """Send one control command and wait for its "ok" answer."""

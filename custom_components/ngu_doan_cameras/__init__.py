@@ -118,4 +118,5 @@ async def _async_stop_site(hass: HomeAssistant, entry: NguDoanConfigEntry) -> No
 def _request_stop(entry: NguDoanConfigEntry) -> None:
     """Stop readers that a failed setup left running (unload has stopped them already otherwise)."""
     for camera in entry.runtime_data.site.cameras.values():
-        camera.reader.request_stop()
+        for reader in camera.readers:
+            reader.request_stop()

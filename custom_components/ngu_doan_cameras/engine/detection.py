@@ -4,6 +4,12 @@ Fed frames by the camera's reader; says when motion starts and stops and when th
 
 Runs on the reader's thread (it only touches small arrays: tens of microseconds per frame) and hands
 events to a callback, which must return quickly (Home Assistant's side hops to its event loop).
+
+Settings change on Home Assistant's thread while the reader's thread judges frames. One lock covers a
+frame's whole judgement and the events it brings, and the whole of a settings change: a change waits
+for the frame in progress, so no event follows a change that ends it, and no judgement made under old
+settings (or against a background the change has reset) is applied after it. The listener is called
+with that lock held: it must hand events on, never wait for another thread that changes settings.
 """
 
 from __future__ import annotations
@@ -62,7 +68,8 @@ class CameraDetection:
         self._listener = listener
         self._motion = MotionDetector(settings.motion)
         self._tamper = TamperDetector(settings.tamper)
-        self._lock = threading.Lock()
+        # Reentrant: a listener on the reader's thread may change settings from inside an event.
+        self._lock = threading.RLock()
         self._next_time: float | None = None
         self._last_time: float | None = None
         self._last_motion_at: float | None = None
@@ -80,7 +87,10 @@ class CameraDetection:
         return self._tamper.state
 
     def update_settings(self, settings: DetectionSettings) -> None:
-        """Apply new settings from any thread; turning detection on again relearns the view."""
+        """Apply new settings from any thread; turning detection on again relearns the view.
+
+        Waits for the frame being judged (a fraction of a millisecond), so it applies between frames.
+        """
         with self._lock:
             was_enabled = self._settings.enabled
             self._settings = settings
@@ -89,32 +99,32 @@ class CameraDetection:
             if settings.enabled and not was_enabled:
                 self._motion.reset()
                 self._tamper.reset()
-        if not settings.enabled:
-            self._end_all()
+            if not settings.enabled:
+                self._end_all()
 
     def process(self, frame: VideoFrame, now: float) -> None:
         """Judge a frame taken at `now` (stream seconds) unless the frame rate cap says skip it."""
-        settings = self._settings
-        if not settings.enabled:
-            return
-        if self._last_time is not None and now < self._last_time:
-            # The stream's clock went back (the camera restarted it): start timing afresh.
-            self._next_time = None
-            self._tamper.restart_clock()
-        self._last_time = now
-        if self._next_time is not None and now < self._next_time:
-            return
-        self._next_time = now + (1.0 / settings.max_fps if settings.max_fps > 0 else 0.0)
-        luma = frame_luma(frame)
         with self._lock:
+            settings = self._settings
+            if not settings.enabled:
+                return
+            if self._last_time is not None and now < self._last_time:
+                # The stream's clock went back (the camera restarted it): start timing afresh.
+                self._next_time = None
+                self._tamper.restart_clock()
+            self._last_time = now
+            if self._next_time is not None and now < self._next_time:
+                return
+            self._next_time = now + (1.0 / settings.max_fps if settings.max_fps > 0 else 0.0)
+            luma = frame_luma(frame)
             # Motion that would start is checked for light and located; ongoing motion only followed.
             result = self._motion.process(luma, starting=not self.motion)
             previous_tamper = self._tamper.state
             tamper = self._tamper.process(luma, now)
-        self.frames_judged += 1
-        if tamper != previous_tamper:
-            self._tamper_changed(previous_tamper, tamper, now, frame)
-        self._motion_changed(result, now, frame)
+            self.frames_judged += 1
+            if tamper != previous_tamper:
+                self._tamper_changed(previous_tamper, tamper, now, frame)
+            self._motion_changed(result, now, frame)
 
     def _motion_changed(self, result: MotionResult, now: float, frame: VideoFrame) -> None:
         if result.moving:
@@ -138,9 +148,10 @@ class CameraDetection:
 
     def video_lost(self) -> None:
         """The camera's frames stopped: motion can no longer be seen, so it ends."""
-        self._next_time = self._last_time = None
-        self._motion.reset()
-        self._end_motion()
+        with self._lock:
+            self._next_time = self._last_time = None
+            self._motion.reset()
+            self._end_motion()
 
     def _end_motion(self) -> None:
         """Motion can no longer be judged (no frames, detection off): it is over."""

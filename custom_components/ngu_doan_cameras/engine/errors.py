@@ -23,6 +23,9 @@ class StreamErrorKind(StrEnum):
     NOT_VIDEO = "not_video"
     UNSUPPORTED_CODEC = "unsupported_codec"
     TIMEOUT = "timeout"
+    # Data that does not decode, from a stream that has given video before (a glitching camera or
+    # link): transient, unlike NOT_VIDEO, which is for an address that never gave video.
+    CORRUPT = "corrupt"
     UNKNOWN = "unknown"
 
 

@@ -33,8 +33,11 @@ class MediaPacket:
     duration: int
     time_base: Fraction
     keyframe: bool
-    # Wall clock (time.time() scale) of this packet: the session's anchor plus the stream's own clock,
-    # so packets keep their spacing even when the network delivers them in bursts.
+    # Wall clock (time.time() scale) of this packet: an anchor (the arrival of the stream's first packet
+    # in the session) plus the stream's own clock, so packets keep their spacing even when the network
+    # delivers them in bursts. Video and audio have an anchor each; the anchor moves when the two clocks
+    # drift more than a couple of seconds apart; per stream it never goes back within a session. A
+    # packet without a timestamp takes the previous one's wall time.
     wall: float
 
     @property

@@ -56,10 +56,15 @@ def probe_stream(url: str, *, timeout: float = 10.0, require_live_view_codec: bo
         codec = stream.codec_context.name
         if require_live_view_codec and codec not in LIVE_VIEW_CODECS:
             raise StreamError(StreamErrorKind.UNSUPPORTED_CODEC, f"codec {codec}")
-        # A camera that answers but sends nothing is caught here, by the read timeout.
-        for packet in container.demux(stream):
-            if packet.size:
+        # A camera that answers but sends nothing is caught here, by the read timeout; one that sends
+        # only sound, by the deadline (every stream is demuxed: asked for video only, PyAV would skip
+        # sound packets internally, where no deadline is checked, for ever).
+        deadline = time.monotonic() + timeout
+        for packet in container.demux():
+            if packet.stream_index == stream.index and packet.size:
                 break
+            if time.monotonic() > deadline:
+                raise StreamError(StreamErrorKind.TIMEOUT, "no video arrived in time")
         else:
             raise StreamError(StreamErrorKind.TIMEOUT, "stream ended before any video arrived")
         rate = stream.average_rate or stream.guessed_rate

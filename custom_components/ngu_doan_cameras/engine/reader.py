@@ -1,8 +1,10 @@
 """One RTSP session per camera stream, on one thread, shared by every consumer.
 
-The reader connects (RTSP over TCP, with open and read timeouts), demuxes packets, decodes frames and
-fans them out: the newest frame is kept for still images, and listeners (detection, recording) get
-every packet or frame. When the camera drops, it reconnects with capped exponential backoff.
+The reader connects (RTSP over TCP, with open and read timeouts), demuxes the video and audio packets,
+decodes the video and fans out: the newest frame is kept for still images, frame listeners (detection)
+get every frame, packet sinks (recording) get every video and audio packet. A packet-only reader
+(`decode=False`, for a camera's main stream) never decodes. When the camera drops, stalls or sends
+video that does not decode, it reconnects with capped exponential backoff.
 
 Cheap cameras allow 2-4 RTSP sessions: everything in this integration shares this one.
 """
@@ -14,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import av
 from av.container import InputContainer
@@ -22,14 +25,22 @@ from av.video.stream import VideoStream
 
 from .backoff import Backoff
 from .errors import StreamError, StreamErrorKind, classify, describe
+from .media import PacketSink
+from .packets import ConsumerFailures, PacketFanout
 from .probe import open_options
 from .stats import RateWindow, ReaderState, StreamStats
+
+if TYPE_CHECKING:
+    from av.audio.stream import AudioStream
 
 _LOGGER = logging.getLogger(__name__)
 
 type StateListener = Callable[[StreamStats], None]
 type FrameListener = Callable[[VideoFrame, float], None]  # the frame and its time in seconds
-type PacketListener = Callable[[av.Packet], None]
+
+# The first frame of a session may take this many frame timeouts: decoding starts at a key frame, and
+# "smart codec" cameras (H.264+) send one every several seconds.
+FIRST_FRAME_TIMEOUTS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +48,8 @@ class ReaderSettings:
     """Timeouts and backoff of a reader."""
 
     open_timeout: float = 10.0
-    # Also the time without frames after which the camera counts as disconnected.
+    # The frame timeout: a session without a new frame (packet-only readers: without a video packet)
+    # for this long is over, whatever else arrives (audio, undecodable video), and the reader reconnects.
     read_timeout: float = 5.0
     backoff: Backoff = field(default_factory=Backoff)
 
@@ -51,8 +63,11 @@ class StreamReader:
         url: str,
         settings: ReaderSettings | None = None,
         on_state: StateListener | None = None,
+        *,
+        decode: bool = True,
     ) -> None:
         self.name = name
+        self.decode = decode
         self._url = url
         self._settings = settings or ReaderSettings()
         self._on_state = on_state
@@ -64,12 +79,14 @@ class StreamReader:
         self._byte_rate = RateWindow()
         self._latest: tuple[int, VideoFrame] | None = None
         self._frame_listeners: list[FrameListener] = []
-        self._packet_listeners: list[PacketListener] = []
+        self._listener_failures = ConsumerFailures(name, "Frame listener")
+        self._packets = PacketFanout(name)
         self._had_frames = False  # in the current session
+        self._ever_streamed = False  # in this reader's life: later undecodable data is corruption
         # Updated on every frame without building a snapshot (see `stats`).
         self._frames = 0
         self._last_at = 0.0  # stream time of the newest frame, seconds
-        self._last_packet_at = 0.0  # stream time of the newest packet, seconds
+        self._last_packet_at = 0.0  # stream time of the newest video packet, seconds
         self._decode_errors = 0
         self._last_frame_at: float | None = None
         self._frame_size: tuple[int | None, int | None] = (None, None)
@@ -133,18 +150,24 @@ class StreamReader:
         return self._latest
 
     def add_frame_listener(self, listener: FrameListener) -> Callable[[], None]:
-        """Call `listener(frame, seconds)` on the reader thread for every decoded frame; returns a remover."""
+        """Call `listener(frame, seconds)` on the reader thread for every decoded frame; returns a remover.
+
+        A listener's exception is logged (once per session) and the stream goes on.
+        """
         self._frame_listeners = [*self._frame_listeners, listener]
-        return lambda: self._remove(self._frame_listeners, listener)
+        return lambda: self._remove_frame_listener(listener)
 
-    def add_packet_listener(self, listener: PacketListener) -> Callable[[], None]:
-        """Call `listener(packet)` on the reader thread for every video packet; returns a remover."""
-        self._packet_listeners = [*self._packet_listeners, listener]
-        return lambda: self._remove(self._packet_listeners, listener)
+    def _remove_frame_listener(self, listener: FrameListener) -> None:
+        self._frame_listeners = [other for other in self._frame_listeners if other is not listener]
 
-    def _remove(self, listeners: list, listener: object) -> None:  # type: ignore[type-arg]
-        if listener in listeners:
-            listeners.remove(listener)
+    def add_packet_sink(self, sink: PacketSink) -> Callable[[], None]:
+        """Hand every video and audio packet to `sink`, on the reader thread, in demux order; returns a remover.
+
+        The sink hears `session_started` before its first packet of a session and `session_ended` when
+        that session is over (camera lost, reader stopped, or the sink removed). A sink's exception is
+        logged (once per session) and the stream goes on.
+        """
+        return self._packets.add(sink)
 
     # --- the thread --------------------------------------------------------------------------------
 
@@ -172,6 +195,7 @@ class StreamReader:
     def _read_once(self) -> bool:
         """One session: open, stream until stop or failure. Returns True if frames arrived."""
         self._had_frames = False
+        self._listener_failures.new_session()
         container = av.open(
             self._url,
             options=open_options(self._url),
@@ -180,43 +204,84 @@ class StreamReader:
         try:
             if not container.streams.video:
                 raise StreamError(StreamErrorKind.NOT_VIDEO, "no video track")
-            stream = container.streams.video[0]
+            video = container.streams.video[0]
+            audio = container.streams.audio[0] if container.streams.audio else None
             # One decoding thread: many cameras share few cores, and frame threading adds latency.
-            stream.codec_context.thread_count = 1
-            self._stream(container, stream)
+            video.codec_context.thread_count = 1
+            self._packets.connected(video, audio)
+            self._stream(container, video, audio)
         finally:
+            # Sinks let go of the demuxer's streams before it closes.
+            self._packets.disconnected()
             container.close()
         return self._had_frames
 
-    def _stream(self, container: InputContainer, stream: VideoStream) -> None:
-        # Per packet and per frame this is the hot path of the whole integration (17 cameras x 15 fps):
-        # plain attribute updates and float maths only; snapshots are built when someone asks.
-        seconds_per_tick = float(stream.time_base) if stream.time_base else None
+    def _stream(self, container: InputContainer, video: VideoStream, audio: AudioStream | None) -> None:
+        # Per packet this is the hot path of the whole integration (17 cameras x 15 fps): plain attribute
+        # updates and float maths only; snapshots are built when someone asks, packets copied only for sinks.
+        seconds_per_tick = float(video.time_base) if video.time_base else None
+        video_index = video.index
+        audio_index = audio.index if audio is not None else -1
+        timeout = self._settings.read_timeout
+        decode = self.decode
+        packets = self._packets
+        stop = self._stop
         self._last_at = self._last_packet_at = 0.0
         with self._lock:
             self._frame_rate.clear()
             self._byte_rate.clear()
-            self._stats = replace(self._stats, codec=stream.codec_context.name)
-        for packet in container.demux(stream):
-            if self._stop.is_set():
+            self._stats = replace(self._stats, codec=video.codec_context.name)
+        # The watchdog: FFmpeg's read timeout only fires when nothing at all arrives; a camera that
+        # sends audio, or video that never decodes, would otherwise "stream" a frozen picture forever.
+        # Every stream is demuxed (demuxing one skips the others' packets inside PyAV, where no check runs).
+        started = time.monotonic()
+        deadline = started + FIRST_FRAME_TIMEOUTS * timeout
+        last_video = started
+        for packet in container.demux():
+            now = time.monotonic()
+            if stop.is_set():
                 return
-            if packet.size == 0:  # demuxer flush packet at end of stream
+            if now > deadline:
+                self._stalled(now, last_video, timeout)
+            index = packet.stream_index
+            if index == audio_index:
+                if packets.active and packet.size:
+                    packets.packet(packet, "audio")
                 continue
+            if index != video_index or packet.size == 0:  # other tracks; the demuxer's flush packet
+                continue
+            last_video = now
             with self._lock:
                 self._last_packet_at = _seconds(packet.dts, seconds_per_tick, self._last_packet_at)
                 self._byte_rate.add(self._last_packet_at, packet.size)
-            for packet_listener in self._packet_listeners:
-                packet_listener(packet)
-            try:
-                frames = packet.decode()
-            except av.error.InvalidDataError:
-                # A corrupt packet (lost data on a bad link): skip it, the next key frame heals it.
-                self._decode_errors += 1
-                continue
-            for frame in frames:
-                self._last_at = _seconds(frame.pts, seconds_per_tick, self._last_at)
-                self._publish(frame, self._last_at)  # type: ignore[arg-type]
+            if packets.active:
+                packets.packet(packet, "video")
+            if not decode:
+                self._publish_packet(video, self._last_packet_at)
+                deadline = now + timeout
+            elif self._decode(packet, seconds_per_tick):
+                deadline = now + timeout
         raise StreamError(StreamErrorKind.CANNOT_CONNECT, "stream ended")
+
+    def _decode(self, packet: av.Packet, seconds_per_tick: float | None) -> bool:
+        """Decode one video packet and publish its frames; True if any came out."""
+        try:
+            frames = packet.decode()
+        except av.error.InvalidDataError:
+            # A corrupt packet (lost data on a bad link): skip it, the next key frame heals it; the
+            # watchdog ends the session if nothing decodes for the frame timeout.
+            self._decode_errors += 1
+            return False
+        for frame in frames:
+            self._last_at = _seconds(frame.pts, seconds_per_tick, self._last_at)
+            self._publish(frame, self._last_at)  # type: ignore[arg-type]
+        return bool(frames)
+
+    def _stalled(self, now: float, last_video: float, timeout: float) -> None:
+        """The watchdog fired: say whether video still flows (and does not decode) or stopped."""
+        if self.decode and now - last_video < timeout / 2:
+            raise StreamError(StreamErrorKind.CORRUPT, f"video arrives but no frame decoded for {timeout:g} s")
+        raise StreamError(StreamErrorKind.TIMEOUT, f"no video for {timeout:g} s")
 
     def _publish(self, frame: VideoFrame, at: float) -> None:
         self._frames += 1
@@ -226,16 +291,37 @@ class StreamReader:
         with self._lock:
             self._frame_rate.add(at)
         if not self._had_frames:
-            self._had_frames = True
-            self._set_state(ReaderState.STREAMING)
+            self._streaming()
         for frame_listener in self._frame_listeners:
-            frame_listener(frame, at)
+            try:
+                frame_listener(frame, at)
+            except Exception as err:  # noqa: BLE001 - a listener's failure is its own; the stream goes on
+                self._listener_failures.failed(frame_listener, err)
+
+    def _publish_packet(self, video: VideoStream, at: float) -> None:
+        """A packet-only reader's bookkeeping: each video packet counts as a frame (one picture each)."""
+        self._frames += 1
+        self._last_frame_at = time.time()
+        with self._lock:
+            self._frame_rate.add(at)
+        if not self._had_frames:
+            context = video.codec_context
+            self._frame_size = (context.width or None, context.height or None)
+            self._streaming()
+
+    def _streaming(self) -> None:
+        self._had_frames = self._ever_streamed = True
+        self._set_state(ReaderState.STREAMING)
 
     # --- state -------------------------------------------------------------------------------------
 
     def _fail(self, exc: BaseException) -> None:
         kind = classify(exc)
         detail = describe(exc)
+        if kind is StreamErrorKind.NOT_VIDEO and self._ever_streamed:
+            # This address gave video before: undecodable data now is a glitch that may heal, not a
+            # wrong address (which raises a repair issue at once).
+            kind = StreamErrorKind.CORRUPT
         _LOGGER.debug("Stream %s failed (%s): %s", self.name, kind, detail)
         with self._lock:
             self._stats = replace(self._stats, error=kind, error_detail=detail)

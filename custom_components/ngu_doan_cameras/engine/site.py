@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .detection import CameraDetection, DetectionEvent, DetectionSettings
+from .media import PacketSink
 from .reader import ReaderSettings, StreamReader
 from .stats import ReaderState, StreamStats
 from .still_url import fetch_still
@@ -63,7 +65,13 @@ class Camera:
         on_detection: CameraDetectionListener,
     ) -> None:
         self.config = config
+        self._settings = settings
         self._on_state = on_state
+        self._lock = threading.Lock()
+        self._started = False
+        # The main stream's packets (recording), when the watched stream is the sub stream: its own
+        # session, never decoded, opened only once something wants its packets.
+        self._main_packets: StreamReader | None = None
         self.reader = StreamReader(
             config.name, config.authenticated(config.watched_url), settings, on_state=self._reader_state
         )
@@ -72,11 +80,48 @@ class Camera:
         self.reader.add_frame_listener(self.detection.process)
 
     def reconfigure(self, config: CameraConfig) -> None:
-        """Take a new name, snapshot URL or detection settings without touching the reader's session."""
+        """Take a new name, snapshot URL or detection settings without touching the readers' sessions."""
         if config.detection != self.config.detection:
             self.detection.update_settings(config.detection)
         self.config = config
         self.reader.name = config.name
+        if self._main_packets is not None:
+            self._main_packets.name = f"{config.name} (main)"
+
+    @property
+    def readers(self) -> tuple[StreamReader, ...]:
+        """Every reader of this camera (the watched stream's, and the main stream's packet reader if any)."""
+        main = self._main_packets
+        return (self.reader, main) if main is not None else (self.reader,)
+
+    def start(self) -> None:
+        """Start the camera's readers in the background; returns at once."""
+        with self._lock:
+            self._started = True
+            readers = self.readers
+        for reader in readers:
+            reader.start()
+
+    def add_packet_sink(self, sink: PacketSink) -> Callable[[], None]:
+        """Hand the main stream's video and audio packets to `sink` (recording); returns a remover.
+
+        Without a sub stream the watched reader already reads the main stream, and shares its session.
+        """
+        if not self.config.sub_url:
+            return self.reader.add_packet_sink(sink)
+        with self._lock:
+            if self._main_packets is None:
+                self._main_packets = StreamReader(
+                    f"{self.config.name} (main)",
+                    self.config.authenticated(self.config.main_url),
+                    self._settings,
+                    decode=False,
+                )
+            reader, started = self._main_packets, self._started
+        remove = reader.add_packet_sink(sink)
+        if started:
+            reader.start()
+        return remove
 
     def _reader_state(self, stats: StreamStats) -> None:
         if stats.state is ReaderState.DISCONNECTED:
@@ -127,7 +172,7 @@ class SiteChanges:
         """
         stop_cameras(self.stopped)
         for camera in self.started:
-            camera.reader.start()
+            camera.start()
 
 
 class Site:
@@ -160,13 +205,13 @@ class Site:
     def start(self) -> None:
         """Start every reader in the background; returns at once (connecting happens on their threads)."""
         for camera in self.cameras.values():
-            camera.reader.start()
+            camera.start()
 
     def stop(self) -> None:
         """Stop every reader and join its thread.
 
-        Blocking: readers stop in parallel, so this takes at most one open or read timeout however many
-        cameras there are.
+        Blocking: readers stop in parallel and are joined against one shared deadline, so this takes at
+        most one open or read timeout (plus slack) however many cameras there are, even hung ones.
         """
         stop_cameras(list(self.cameras.values()))
 
@@ -209,9 +254,10 @@ def stop_cameras(cameras: list[Camera]) -> None:
 
     One deadline for all: N readers stuck in an open cost one timeout, not N.
     """
-    for camera in cameras:
-        camera.reader.request_stop()
-    deadline = time.monotonic() + max((camera.reader.max_stop_seconds for camera in cameras), default=0.0)
-    for camera in cameras:
-        if not camera.reader.join(max(0.0, deadline - time.monotonic())):
-            _LOGGER.warning("Reader of %s did not stop in time", camera.config.name)
+    readers = [reader for camera in cameras for reader in camera.readers]
+    for reader in readers:
+        reader.request_stop()
+    deadline = time.monotonic() + max((reader.max_stop_seconds for reader in readers), default=0.0)
+    for reader in readers:
+        if not reader.join(max(0.0, deadline - time.monotonic())):
+            _LOGGER.warning("Reader %s did not stop in time", reader.name)
