@@ -1,0 +1,212 @@
+"""Stream copy into MP4: one file written from a session's packets, without re-encoding.
+
+Segments and clips are *fragmented* MP4 (`empty_moov`: the header is complete before the first
+picture; a fragment per key frame, or every `fragment_seconds` for cameras with long GOPs), and
+every fragment is handed to the file as soon as the muxer finishes it (`flush_packets`). A process
+killed or a power cut mid-file therefore leaves a file that plays up to its last complete fragment;
+a write that fails (disk full) is cut back to that fragment at once.
+
+Output streams are copies of the session's live demuxer streams (the only PyAV route that writes
+audio headers players accept), so a writer must be *opened* while its session is live; after that
+it needs nothing from the session.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from io import FileIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import av
+
+from ..media import MediaKind, MediaPacket, StreamSession  # noqa: TID252 - the readers' packet interface, one level up
+
+if TYPE_CHECKING:
+    from av.container import OutputContainer
+    from av.stream import Stream
+
+_LOGGER = logging.getLogger(__name__)
+
+FRAGMENTED = "frag_keyframe+empty_moov+default_base_moof+delay_moov"
+# What a failing write raises: the OS error itself (through PyAV's file callbacks), or FFmpeg's.
+WRITE_ERRORS: tuple[type[Exception], ...] = (OSError, av.error.FFmpegError)
+
+
+def add_copy_stream(container: OutputContainer, template: Stream) -> Stream:
+    """An output stream with `template`'s codec parameters.
+
+    PyAV 13 has `add_stream(template=)`, newer PyAV `add_stream_from_template`.
+    """
+    from_template = getattr(container, "add_stream_from_template", None)
+    stream: Stream = from_template(template) if from_template is not None else container.add_stream(template=template)
+    # PyAV opens a codec context for every output stream on the first mux; FFmpeg's automatic
+    # threading would start an idle thread per core for each open file (measured: 2 per file here).
+    stream.codec_context.thread_count = 1
+    return stream
+
+
+def open_mp4(file: FileIO | str, *, fragment_seconds: float | None, comment: Mapping[str, Any]) -> OutputContainer:
+    """An MP4 muxer on `file`: fragmented (crash-safe) when `fragment_seconds` is given."""
+    # Exports are plain MP4 (index at the end, which every player and court tool reads).
+    options: dict[str, str] = {}
+    if fragment_seconds is not None:
+        options = {
+            "movflags": FRAGMENTED,
+            "frag_duration": str(int(fragment_seconds * 1_000_000)),
+            "flush_packets": "1",
+            "movie_timescale": "90000",
+        }
+    container = av.open(file, "w", format="mp4", options=options)
+    # The file's own record of what it is (exact start, camera, session): the index is rebuilt from it.
+    container.metadata["comment"] = json.dumps(dict(comment), separators=(",", ":"))
+    return container
+
+
+@dataclass(frozen=True, slots=True)
+class StreamFacts:
+    """What a file records of its session (the session's live streams are not kept past it)."""
+
+    session_id: int
+    codec: str
+    width: int
+    height: int
+    audio_codec: str | None
+
+    @classmethod
+    def of(cls, session: StreamSession) -> StreamFacts:
+        """The facts of `session`."""
+        audio = session.audio_codec if session.audio is not None else None
+        return cls(session.session_id, session.codec, session.width, session.height, audio)
+
+
+class Mp4Writer:
+    """One fragmented MP4 file fed with ordered packets (see timing.PacketOrderer) of one session.
+
+    Timestamps are moved so the file starts at 0 at its first packet (a video key frame); the index
+    keeps where that is in wall time. `write` runs on the reader thread; `close` and `sync` may run
+    on the recorder's worker thread once the reader has stopped writing to this file.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        file: FileIO,
+        session: StreamSession,
+        first: MediaPacket,
+        *,
+        fragment_seconds: float,
+        comment: Mapping[str, Any],
+    ) -> None:
+        assert first.kind == "video"
+        assert first.dts is not None
+        self.path = path
+        self.stream = StreamFacts.of(session)
+        self.start_wall = first.wall
+        self.failed = False
+        self.packets = 0
+        self._file = file
+        self._origin = Fraction(first.dts) * first.time_base  # stream seconds of the first packet
+        self._video_end = first.dts  # in video ticks
+        self._video_base = first.dts
+        self._video_seconds_per_tick = float(first.time_base)
+        self._good_size = 0
+        self._bases: dict[MediaKind, int] = {}
+        self._container = open_mp4(file, fragment_seconds=fragment_seconds, comment={"start": first.wall, **comment})
+        self._streams: dict[MediaKind, Stream] = {"video": add_copy_stream(self._container, session.video)}
+        if session.audio is not None:
+            self._streams["audio"] = add_copy_stream(self._container, session.audio)
+
+    @property
+    def origin_seconds(self) -> float:
+        """The stream time (seconds) of the file's first packet."""
+        return float(self._origin)
+
+    @property
+    def duration(self) -> float:
+        """Seconds of video written (up to the end of the last video packet)."""
+        return (self._video_end - self._video_base) * self._video_seconds_per_tick
+
+    @property
+    def end_wall(self) -> float:
+        """Wall time of the end of the last video packet."""
+        return self.start_wall + self.duration
+
+    def write(self, packet: MediaPacket) -> None:
+        """Mux one packet; raises one of WRITE_ERRORS when the file cannot be written (then call `close`)."""
+        stream = self._streams.get(packet.kind)
+        if stream is None or packet.dts is None or packet.pts is None:
+            return
+        base = self._bases.get(packet.kind)
+        if base is None:
+            base = self._bases[packet.kind] = math.ceil(self._origin / packet.time_base)
+        if packet.dts < base:  # audio from before the cut belongs to the previous file
+            return
+        out = av.Packet(packet.data)
+        out.dts = packet.dts - base
+        out.pts = packet.pts - base
+        out.duration = packet.duration
+        out.time_base = packet.time_base
+        out.is_keyframe = packet.keyframe
+        out.stream = stream
+        try:
+            self._container.mux(out)
+        except BaseException:
+            self.failed = True
+            raise
+        # After a mux returns, the file ends on a fragment boundary (fragments are written whole).
+        self._good_size = self._file.tell()
+        self.packets += 1
+        if packet.kind == "video":
+            self._video_end = packet.dts + packet.duration
+
+    def sync(self) -> None:
+        """Push what is written so far to the disk (fsync); a closed file is already synced."""
+        try:
+            os.fsync(self._file.fileno())
+        except (OSError, ValueError):
+            _LOGGER.debug("fsync of %s skipped", self.path, exc_info=True)
+
+    def close(self) -> int:
+        """Finish the file and return its size; never raises for a storage failure.
+
+        Writes the last fragment, cuts a failed file back to its last complete fragment, and fsyncs
+        the file and its folder.
+        """
+        try:
+            self._container.close()
+        except WRITE_ERRORS as exc:
+            self.failed = True
+            _LOGGER.warning("Could not finish %s: %s", self.path.name, exc)
+        try:
+            if self.failed:
+                self._file.truncate(self._good_size)
+            os.fsync(self._file.fileno())
+            size = os.fstat(self._file.fileno()).st_size
+        except OSError as exc:
+            _LOGGER.warning("Could not sync %s: %s", self.path.name, exc)
+            size = self._good_size
+        finally:
+            self._file.close()
+        sync_folder(self.path.parent)
+        return size
+
+
+def sync_folder(folder: Path) -> None:
+    """Fsync a folder, so a new file's name survives a power cut (best effort)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        _LOGGER.debug("fsync of folder %s failed", folder, exc_info=True)
+    finally:
+        os.close(descriptor)
