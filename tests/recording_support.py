@@ -91,3 +91,31 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.02)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """Mount small tmpfs file systems (a real disk that fills up, or a read-only one); unmounted after.
+
+    Needs CAP_SYS_ADMIN (the project's CI and dev machines run the tests as root)."""
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(options: str) -> Path:
+        folder = tmp_path / f"disk{len(mounted)}"
+        folder.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], check=True)
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def remount(folder: Path, options: str) -> None:
+    """Change a small_disk mount's options (size, ro/rw) in place."""
+    import subprocess
+
+    subprocess.run(["mount", "-o", f"remount,{options}", str(folder)], check=True)

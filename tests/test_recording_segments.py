@@ -3,6 +3,7 @@ new segments for a new session, a new resolution, a broken stream clock and a cl
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -46,7 +47,7 @@ def test_segments_meet_exactly_and_every_packet_is_recorded_once(make_recorder: 
     assert [round(row.end - row.start, 6) for row in rows] == [4.0, 4.0, 4.0]
     assert [row.state for row in rows] == ["complete"] * 3
     assert rows[0].start == WALL
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         assert after.start == before.end  # no gap, no overlap in the index
     assert {(row.codec, row.width, row.height, row.audio_codec) for row in rows} == {("h264", 640, 360, "aac")}
     # Names: local time (Hải Phòng) of each segment's first key frame; the index keeps UTC seconds.

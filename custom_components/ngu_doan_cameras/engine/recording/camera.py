@@ -67,6 +67,8 @@ class CameraRecorder:
         with self._lock:
             if self._closed:
                 return
+            if self._session is not None:  # the reader never ended the previous one: end it here
+                self._end_session("camera_down")
             self._session = session
             self._orderer = PacketOrderer(self._ordered, self._discontinuity)
             self._ring.clear()
@@ -102,7 +104,7 @@ class CameraRecorder:
                 if previous.mode is RecordingMode.CONTINUOUS:
                     self._segmenter.stop(f"mode_{settings.mode.value}")
                 if settings.mode is RecordingMode.OFF:
-                    self._clips.stop()
+                    self._clips.stop(self._session, self._ring)
                     self._ring.clear()
             self._settings = settings
             self._segmenter.settings = settings
@@ -216,7 +218,7 @@ class CameraRecorder:
     def _discontinuity(self) -> None:
         _LOGGER.info("Camera %s: stream clock broke; starting a new file at the next key frame", self.camera_id)
         self._segmenter.discontinuity()
-        self._clips.stop()
+        self._clips.stop(self._session, self._ring)
         self._ring.clear()
 
     def _end_session(self, reason: str) -> None:
@@ -224,6 +226,6 @@ class CameraRecorder:
             self._orderer.flush()
         self._segmenter.stop(reason)
         self._segmenter.session_started(None)
-        self._clips.stop()
+        self._clips.stop(self._session, self._ring)
         self._ring.clear()
         self._session = None

@@ -140,10 +140,16 @@ class ClipRecorder:
                 continue
             self._write(clip, packet)
 
-    def stop(self) -> None:
-        """The session is over: finish every clip where its footage ends."""
+    def stop(self, session: StreamSession | None, ring: PreRollRing) -> None:
+        """The session is over: finish every clip where its footage ends.
+
+        A clip asked for since the last packet gets what the ring holds.
+        """
         for clip in list(self._clips):
-            self._finish(clip)
+            if clip.writer is None and session is not None:
+                self._open(clip, session, ring)  # (a write error finishes the clip itself)
+            if clip in self._clips:
+                self._finish(clip)
 
     def _open(self, clip: _Clip, session: StreamSession, ring: PreRollRing) -> bool:
         first = ring.start_for(clip.from_wall)

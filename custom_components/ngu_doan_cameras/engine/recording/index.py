@@ -134,6 +134,8 @@ class RecordingIndex:
             self._identity = None
 
     def _mark_rebuild(self) -> None:
+        if self._rebuild_needed:
+            return
         self._rebuild_needed = True
         if self._on_rebuild_needed is not None:
             self._on_rebuild_needed()

@@ -163,6 +163,9 @@ def _copy(
     cut_seconds = Fraction(cut_ticks) * video_base
     shifts: dict[int, int] = {}
     last_end: float | None = None
+    finished = False
+    # The whole segment is read even past `end`: a file stores each fragment's video before its
+    # audio, so audio from before `end` can follow video from after it.
     for packet in source.demux():
         if packet.dts is None or packet.pts is None:
             continue  # the demuxer's end-of-stream marker
@@ -170,10 +173,11 @@ def _copy(
         base = packet.time_base
         kind = stream.type
         wall = segment_start + float(packet.dts * base)
-        if kind == "video" and wall >= end:
-            return True, last_end
+        if wall >= end:
+            finished = finished or kind == "video"
+            continue
         target = output.streams.get(kind)
-        if target is None or wall >= end:
+        if target is None:
             continue
         shift = shifts.get(stream.index)
         if shift is None:
@@ -187,4 +191,4 @@ def _copy(
         packet.pts = packet.pts + shift
         packet.stream = target
         output.container.mux(packet)  # rescales the packet to the output's time base, in place
-    return False, last_end
+    return finished, last_end

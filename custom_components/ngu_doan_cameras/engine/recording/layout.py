@@ -99,7 +99,7 @@ class RecordingLayout:
         The tail keeps two exports of the same range in the same second in folders of their own.
         """
         stamp = self.local(now).strftime("%Y%m%d-%H%M%S")
-        case = safe_name(case_reference)[:40].strip("-") or "case"
+        case = safe_name(case_reference)[:40].strip("-") if any(char.isalnum() for char in case_reference) else "case"
         return f"{stamp}_{self.check_camera_id(camera_id)}_{case}_{os.urandom(3).hex()}"
 
     # --- media files ----------------------------------------------------------------------------------
@@ -126,7 +126,8 @@ class RecordingLayout:
         for number in range(_MAX_SUFFIX):
             path = folder / (f"{stem}.mp4" if number == 0 else f"{stem}-{number}.mp4")
             relative = path.relative_to(self.root).as_posix()
-            active.add(relative)
+            if not active.claim(relative):
+                continue  # a file of that name is being written right now
             try:
                 return path, FileIO(path, "xb")
             except FileExistsError:

@@ -54,15 +54,19 @@ def add_copy_stream(container: OutputContainer, template: Stream) -> Stream:
 
 def open_mp4(file: FileIO | str, *, fragment_seconds: float | None, comment: Mapping[str, Any]) -> OutputContainer:
     """An MP4 muxer on `file`: fragmented (crash-safe) when `fragment_seconds` is given."""
-    # Exports are plain MP4 (index at the end, which every player and court tool reads).
-    options: dict[str, str] = {}
+    # Edit lists (a track starting after 0: audio after the cut, B-frame delay) are in the movie's
+    # time scale: the default 1/1000 s would move every track by up to a millisecond; 1/90000 is
+    # the video clock itself, so timestamps come back exactly as written.
+    options = {"movie_timescale": "90000"}
     if fragment_seconds is not None:
-        options = {
+        # `delay_moov`: the header waits for the first fragment so it can carry those edit lists
+        # (with an empty header written at once, the muxer would shift each track to start at 0).
+        options |= {
             "movflags": FRAGMENTED,
             "frag_duration": str(int(fragment_seconds * 1_000_000)),
             "flush_packets": "1",
-            "movie_timescale": "90000",
         }
+    # Exports are plain MP4 (index at the end, which every player and court tool reads).
     container = av.open(file, "w", format="mp4", options=options)
     # The file's own record of what it is (exact start, camera, session): the index is rebuilt from it.
     container.metadata["comment"] = json.dumps(dict(comment), separators=(",", ":"))

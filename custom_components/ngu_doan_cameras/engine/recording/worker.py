@@ -97,10 +97,13 @@ class ActiveFiles:
         self._lock = threading.Lock()
         self._paths: set[str] = set()
 
-    def add(self, path: str) -> None:
-        """`path` is being written."""
+    def claim(self, path: str) -> bool:
+        """`path` is about to be written; False if it already is (by someone else)."""
         with self._lock:
+            if path in self._paths:
+                return False
             self._paths.add(path)
+            return True
 
     def discard(self, path: str) -> None:
         """`path` is finished."""
