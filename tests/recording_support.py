@@ -16,6 +16,7 @@ from custom_components.ngu_doan_cameras.engine.recording import (
     Recorder,
     RecorderSettings,
     RetentionSettings,
+    SegmentInfo,
 )
 
 from .media_feed import ClipSpec, make_clip
@@ -76,6 +77,15 @@ def make_recorder(tmp_path: Path) -> Iterator[MakeRecorder]:
     yield make
     for recorder in made:
         assert recorder.stop()
+
+
+def all_segments(recorder: Recorder) -> list[SegmentInfo]:
+    """Every indexed segment of every camera, oldest first (through the browsing queries)."""
+    index = recorder.index
+    rows = [
+        row for camera in index.cameras() for day in index.days(camera) for row in index.segments_of_day(camera, day)
+    ]
+    return sorted(rows, key=lambda row: row.start)
 
 
 def drain(recorder: Recorder) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from custom_components.ngu_doan_cameras.engine.media import MediaPacket
-from custom_components.ngu_doan_cameras.engine.recording import RecordingMode, SegmentInfo
+from custom_components.ngu_doan_cameras.engine.recording import Recorder, RecordingMode, SegmentInfo
 
 from .media_feed import decode_count, open_feed, read_packets
 from .recording_support import (
@@ -19,6 +19,7 @@ from .recording_support import (
     SHORT,
     WALL,
     MakeRecorder,
+    all_segments,
     av_clip,
     clip_folder,
     drain,
@@ -30,9 +31,8 @@ from .recording_support import (
 __all__ = ["av_clip", "clip_folder", "make_recorder", "small_clip", "video_clip"]  # fixtures
 
 
-def segments(recorder: object, camera: str = "cam1") -> list[SegmentInfo]:
-    index = recorder.index  # type: ignore[attr-defined]
-    return [segment for day in index.days(camera) for segment in index.segments_of_day(camera, day)]
+def segments(recorder: Recorder) -> list[SegmentInfo]:
+    return all_segments(recorder)
 
 
 def test_segments_meet_exactly_and_every_packet_is_recorded_once(make_recorder: MakeRecorder, av_clip: Path) -> None:

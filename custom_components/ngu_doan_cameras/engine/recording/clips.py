@@ -208,6 +208,9 @@ class ClipRecorder:
             info: ClipInfo | None = None
             try:
                 size = writer.close()
+                if not size:  # failed before a single fragment: no file, no row
+                    context.index.forget_clip(relative)
+                    return
                 state = "truncated" if writer.failed else "complete"
                 info = self._info(clip, state, writer.start_wall, writer.end_wall, size)
                 context.index.upsert_clip(info)

@@ -237,17 +237,19 @@ class RecordingIndex:
                         self._set_aside()
                         self._mark_rebuild()
                         continue
+                    if write:  # a row lost (disk full, I/O error): the files will bring it back
+                        self._mark_rebuild()
                     raise RecordingError(RecordingErrorKind.STORAGE_ERROR, f"index: {exc}") from exc
             raise AssertionError("unreachable")  # pragma: no cover
 
     # --- writes: footage ---------------------------------------------------------------------------------
 
     def upsert_segment(self, segment: SegmentInfo) -> None:
-        """Add or update a segment (keyed by path); a segment that opens ends its camera's gap."""
+        """Add or update a segment (keyed by path); a new segment ends its camera's gap."""
 
         def work(db: sqlite3.Connection) -> None:
-            if segment.state == "open":
-                self._end_gap(db, segment.camera, segment.start)
+            if db.execute("SELECT 1 FROM segments WHERE path = ?", (segment.path,)).fetchone() is None:
+                self._end_gap(db, segment.camera, segment.start)  # new footage ends the camera's gap
             db.execute(
                 "INSERT INTO segments (camera, path, day, start_at, end_at, size, state, session, codec, width,"
                 " height, audio_codec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET"
@@ -384,6 +386,25 @@ class RecordingIndex:
                 "INSERT INTO gaps (camera, start_at, end_at, reason) VALUES (?, ?, ?, 'not_recording')",
                 (camera, last, at),
             )
+
+    def fit_gaps(self) -> int:
+        """Start every gap where the footage it overlaps ends; returns how many moved.
+
+        A gap written while the index was missing rows (disk full, index lost) can start before a
+        segment the rebuild found again: footage is never hidden under a gap.
+        """
+
+        def work(db: sqlite3.Connection) -> int:
+            moved = db.execute(
+                "UPDATE gaps SET start_at = (SELECT MAX(s.end_at) FROM segments s WHERE s.camera = gaps.camera"
+                " AND s.start_at <= gaps.start_at AND s.end_at > gaps.start_at) WHERE EXISTS (SELECT 1 FROM"
+                " segments s WHERE s.camera = gaps.camera AND s.start_at <= gaps.start_at"
+                " AND s.end_at > gaps.start_at)"
+            ).rowcount
+            db.execute("DELETE FROM gaps WHERE end_at IS NOT NULL AND end_at <= start_at")
+            return moved
+
+        return self._run(work, write=True)
 
     def add_gap(self, gap: GapInfo) -> None:
         """Write down a gap as it is (used when rebuilding)."""

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import av
 
 from ..media import MediaKind, MediaPacket, StreamSession  # noqa: TID252 - the readers' packet interface, one level up
+from .probe import probe, trim_incomplete
 
 if TYPE_CHECKING:
     from av.container import OutputContainer
@@ -121,11 +122,17 @@ class Mp4Writer:
         self._video_base = first.dts
         self._video_seconds_per_tick = float(first.time_base)
         self._good_size = 0
+        self._kept: float | None = None
         self._bases: dict[MediaKind, int] = {}
         self._container = open_mp4(file, fragment_seconds=fragment_seconds, comment={"start": first.wall, **comment})
         self._streams: dict[MediaKind, Stream] = {"video": add_copy_stream(self._container, session.video)}
         if session.audio is not None:
             self._streams["audio"] = add_copy_stream(self._container, session.audio)
+
+    @property
+    def flushed(self) -> bool:
+        """True once a fragment (with the file's header) is in the file."""
+        return self._good_size > 0
 
     @property
     def origin_seconds(self) -> float:
@@ -134,7 +141,12 @@ class Mp4Writer:
 
     @property
     def duration(self) -> float:
-        """Seconds of video written (up to the end of the last video packet)."""
+        """Seconds of video written, to the end of the last video packet.
+
+        Once a failed file is closed: to the end of its last complete fragment.
+        """
+        if self._kept is not None:
+            return self._kept
         return (self._video_end - self._video_base) * self._video_seconds_per_tick
 
     @property
@@ -178,7 +190,9 @@ class Mp4Writer:
             _LOGGER.debug("fsync of %s skipped", self.path, exc_info=True)
 
     def close(self) -> int:
-        """Finish the file and return its size; never raises for a storage failure.
+        """Finish the file and return its size (0: nothing playable, and the file is gone).
+
+        Never raises for a storage failure.
 
         Writes the last fragment, cuts a failed file back to its last complete fragment, and fsyncs
         the file and its folder.
@@ -198,6 +212,12 @@ class Mp4Writer:
             size = self._good_size
         finally:
             self._file.close()
+        if self.failed:
+            size = trim_incomplete(self.path) if size else 0  # failed before its header: nothing
+            facts = probe(self.path) if size else None
+            self._kept = facts.duration if facts is not None else 0.0
+            if not size:
+                self.path.unlink(missing_ok=True)
         sync_folder(self.path.parent)
         return size
 

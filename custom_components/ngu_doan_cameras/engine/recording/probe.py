@@ -42,11 +42,13 @@ class FileFacts:
 
 
 def complete_prefix(path: Path) -> int:
-    """Bytes of `path` made of complete boxes, ending after a fragment's data.
+    """Bytes of `path` made of complete boxes, ending after a fragment's data; 0 without a header.
 
-    Never after a lone `moof`, whose samples would be missing.
+    Never after a lone `moof`, whose samples would be missing; and a file whose `moov` (the header,
+    written with the first fragment) never made it holds nothing playable.
     """
     good = 0
+    header = False
     with path.open("rb") as file:
         size = file.seek(0, 2)
         offset = 0
@@ -63,9 +65,10 @@ def complete_prefix(path: Path) -> int:
             if box_size < _HEADER.size or offset + box_size > size:
                 break
             offset += box_size
+            header = header or kind == b"moov"
             if kind != b"moof":
                 good = offset
-    return good
+    return good if header else 0
 
 
 def trim_incomplete(path: Path) -> int:

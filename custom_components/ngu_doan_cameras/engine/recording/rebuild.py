@@ -83,8 +83,9 @@ def _recover(layout: RecordingLayout, relative: str) -> tuple[int, float] | None
 
 
 def rebuild_index(layout: RecordingLayout, index: RecordingIndex, active: Container[str] = ()) -> RebuildReport:
-    """Index every file of the layout that the index does not know."""
+    """Index every file of the layout that the index does not know (and settle rows left open)."""
     report = RebuildReport()
+    repair_open_files(layout, index, active)
     for kind in MEDIA_KINDS:
         for folder in _day_folders(layout.root / kind):
             segments: list[SegmentInfo] = []
@@ -124,6 +125,8 @@ def _read_file(
     try:
         original = path.stat().st_size
         size = trim_incomplete(path) if original else 0
+    except FileNotFoundError:  # deleted since the folder was listed (a file that never got footage)
+        return
     except OSError as exc:
         report.unreadable.append(f"{relative}: {exc}")
         return
@@ -174,6 +177,7 @@ def _read_file(
 
 def _rebuild_gaps(index: RecordingIndex) -> int:
     """Write down where consecutive segments of a camera do not meet (reason unknown)."""
+    index.fit_gaps()
     added = 0
     for camera in index.cameras():
         previous: SegmentInfo | None = None

@@ -38,6 +38,7 @@ class Segmenter:
         self._retry_at = float("-inf")
         self._sync_at = float("inf")
         self._footage_end: float | None = None  # wall time the last segment of this run ended
+        self._announced = False  # the current segment is in the index
         self.storage_error: str | None = None
         self.segments = 0  # segments started since this recorder was made
 
@@ -72,6 +73,8 @@ class Segmenter:
         except WRITE_ERRORS as exc:
             self._storage_failed(exc, packet.wall)
             return
+        if not self._announced and current.flushed:
+            self._announce(current)
         if packet.wall >= self._sync_at:
             self._sync_at = packet.wall + self.settings.sync_seconds
             self._context.worker.submit(current.sync)
@@ -87,8 +90,8 @@ class Segmenter:
         `reason` says why: camera_down, mode_events, mode_off, stopped.
         """
         if self._current is not None:
-            self._finish(self._current)
-        if self._footage_end is not None:
+            self._finish(self._current, gap=reason)
+        elif self._footage_end is not None:
             self._open_gap(self._footage_end, reason)
 
     # --- files ---------------------------------------------------------------------------------------
@@ -111,31 +114,47 @@ class Segmenter:
             fragment_seconds=self.settings.fragment_seconds,
             comment={"kind": "segment", "camera": self.camera_id, "session": session.session_id},
         )
-        relative = context.layout.relative(path)
         self._current = writer
+        self._announced = False
         self._seconds_per_tick = float(packet.time_base)
         self._sync_at = packet.wall + self.settings.sync_seconds
         self._footage_end = None
         self.segments += 1
+        return writer
+
+    def _announce(self, writer: Mp4Writer) -> None:
+        """The segment's first fragment is on disk: it exists for the index (and ends the gap)."""
+        self._announced = True
+        context = self._context
+        relative = context.layout.relative(writer.path)
         if self.storage_error is not None:
             _LOGGER.info("Camera %s records again (%s)", self.camera_id, relative)
             self.storage_error = None
         info = self._info(writer, relative, "open", 0)
         context.worker.submit(lambda: context.index.upsert_segment(info))
-        return writer
 
-    def _finish(self, writer: Mp4Writer) -> None:
-        """Hand `writer` over to the worker: close, fsync, index."""
+    def _finish(self, writer: Mp4Writer, gap: str | None = None) -> None:
+        """Hand `writer` over to the worker: close, fsync, index; then open a gap for `gap`.
+
+        The gap starts where the file really ends: a file cut short by a full disk ends at its
+        last complete fragment, not at the last packet it was given.
+        """
         self._current = None
         self._footage_end = writer.end_wall
         context = self._context
         relative = context.layout.relative(writer.path)
+        camera = self.camera_id
 
         def close() -> None:
             try:
                 size = writer.close()
-                state = "truncated" if writer.failed else "complete"
-                context.index.upsert_segment(self._info(writer, relative, state, size))
+                if size:
+                    state = "truncated" if writer.failed else "complete"
+                    context.index.upsert_segment(self._info(writer, relative, state, size))
+                else:  # failed before a single fragment: no file, no row
+                    context.index.forget_segment(relative)
+                if gap is not None:
+                    context.index.open_gap(camera, writer.end_wall if size else writer.start_wall, gap)
             finally:
                 context.active.discard(relative)
 
@@ -167,8 +186,10 @@ class Segmenter:
     def _storage_failed(self, exc: Exception, at: float) -> None:
         writer = self._current
         if writer is not None:
-            self._finish(writer)
-        self._open_gap(self._footage_end if self._footage_end is not None else at, "storage_error")
+            self._finish(writer, gap="storage_error")
+        else:
+            self._open_gap(self._footage_end if self._footage_end is not None else at, "storage_error")
+        self._footage_end = None
         self._retry_at = at + self.settings.retry_seconds
         if self.storage_error is None:
             _LOGGER.warning(

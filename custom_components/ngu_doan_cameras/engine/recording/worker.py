@@ -14,6 +14,8 @@ import queue
 import threading
 from collections.abc import Callable
 
+from .errors import RecordingError
+
 _LOGGER = logging.getLogger(__name__)
 
 type Job = Callable[[], None]
@@ -85,6 +87,9 @@ class IoWorker:
     def _call(self, job: Job) -> None:
         try:
             job()
+        except RecordingError as exc:  # storage trouble: already explained, no traceback needed
+            self.failures += 1
+            _LOGGER.warning("Recorder I/O job failed: %s", exc)
         except Exception:
             self.failures += 1
             _LOGGER.exception("Recorder I/O job failed")
