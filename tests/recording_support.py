@@ -26,7 +26,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 WALL = datetime(2026, 11, 30, 2, 13, 5, tzinfo=VN).timestamp()
 NO_RETENTION = RetentionSettings(keep_days=None, quota_gb=None, min_free_gb=None)
 CAMERA = CameraInfo("cam1", "Trúc - Ngã tư", "Thôn Trúc")
-SHORT = CameraRecordingSettings(segment_seconds=4.0, pre_roll_seconds=3.0, post_roll_seconds=2.0)
+SHORT = CameraRecordingSettings(segment_seconds=4.0, pre_roll_seconds=3.0, post_roll_seconds=2.0, sync_seconds=1.0)
 
 # 12 s, 640x360, 15 fps, a key frame every second, B-frames, AAC audio at 16 kHz.
 AV_CLIP = ClipSpec()

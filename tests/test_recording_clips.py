@@ -3,6 +3,7 @@ once, motion that extends a clip, and the refusals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,10 +28,11 @@ from .recording_support import (
     clip_folder,
     drain,
     make_recorder,
+    small_disk,
     video_clip,
 )
 
-__all__ = ["av_clip", "clip_folder", "make_recorder", "video_clip"]  # fixtures
+__all__ = ["av_clip", "clip_folder", "make_recorder", "small_disk", "video_clip"]  # fixtures
 
 
 def index_at(feed: Feed, seconds: float) -> int:
@@ -229,3 +231,69 @@ def test_pre_roll_ring_keeps_seconds_plus_one_gop(make_recorder: MakeRecorder, a
         assert data < status.preroll_bytes < data + 400 * len(held)
         feed.end(camera)
     assert camera.status.preroll_bytes == 0
+
+
+def test_a_clip_entirely_in_the_past_is_cut_from_the_ring(make_recorder: MakeRecorder, video_clip: Path) -> None:
+    recorder = make_recorder()
+    camera = recorder.add_camera(CAMERA, replace(SHORT, mode=RecordingMode.EVENTS))
+    with open_feed(video_clip, wall_start=WALL) as feed:
+        feed.start(camera)
+        feed.play(camera, feed.packets[:60])  # 4 s
+        clip = camera.start_clip(duration=0.5, pre_roll=0.0, trigger=WALL + 2.0)  # 2.0 to 2.5 s
+        feed.play(camera, feed.packets[60:61])
+        info = clip.wait(30)
+        expected = expected_clip(feed, 2.0, 2.5)
+        feed.play(camera, feed.packets[61:])
+        feed.end(camera)
+    assert info is not None
+    assert_holds(clip.path, expected)
+
+
+def test_a_clip_on_a_full_disk_stays_playable(
+    make_recorder: MakeRecorder, av_clip: Path, small_disk: Callable[[str], Path]
+) -> None:
+    disk = small_disk("size=700k")
+    recorder = make_recorder(disk)
+    camera = recorder.add_camera(CAMERA, replace(SHORT, mode=RecordingMode.EVENTS))
+    with open_feed(av_clip, wall_start=WALL) as feed:
+        feed.start(camera)
+        feed.play(camera, feed.packets[:30])
+        long = camera.start_clip(duration=60)  # about 900 kB: more than the disk holds
+        feed.play(camera, feed.packets[30:300])
+        info = long.wait(30)
+        assert info is not None
+        assert info.state == "truncated"
+        assert 1.0 < info.end - info.start < 11.0
+        assert decode_count(long.path) == sum(1 for p in read_packets(long.path) if p[0] == "video")
+        # The disk is now full to the last byte: the next clip cannot write even its header.
+        filler = disk / "filler"
+        with filler.open("wb") as file:
+            try:
+                while True:
+                    file.write(b"\0" * 4096)
+                    file.flush()
+            except OSError:
+                pass
+        empty = camera.start_clip(duration=60, pre_roll=0)
+        feed.play(camera, feed.packets[300:])
+        feed.end(camera)
+    assert empty.wait(30) is None
+    assert not empty.path.exists()
+    drain(recorder)
+    filler.unlink()
+    assert [clip.path for clip in recorder.index.clips_of_day("cam1", "2026-11-30")] == [info.path]
+
+
+def test_a_clip_on_a_read_only_folder_is_refused(
+    make_recorder: MakeRecorder, video_clip: Path, small_disk: Callable[[str], Path]
+) -> None:
+    recorder = make_recorder(small_disk("ro,size=1m"))
+    camera = recorder.add_camera(CAMERA, replace(SHORT, mode=RecordingMode.EVENTS))
+    with open_feed(video_clip, wall_start=WALL) as feed:
+        feed.start(camera)
+        feed.play(camera, feed.packets[:20])
+        with pytest.raises(RecordingError) as error:
+            camera.start_clip(duration=5)
+        assert error.value.kind is RecordingErrorKind.STORAGE_ERROR
+        assert "Read-only" in error.value.detail
+        feed.end(camera)

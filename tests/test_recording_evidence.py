@@ -288,3 +288,61 @@ def test_manifest_times_are_utc_and_local(make_recorder: MakeRecorder, av_clip: 
         "epoch": WALL,
     }
     assert Feed  # the helper type stays imported for readers of this file
+
+
+def test_export_past_the_recorded_end_says_so(make_recorder: MakeRecorder, av_clip: Path) -> None:
+    recorder, _ = recorded(make_recorder, av_clip)
+    result = recorder.export_evidence(request(10.0, 20.0))
+    assert result.covered_end == WALL + 12.0
+    assert result.gaps == ((WALL + 12.0, WALL + 20.0),)
+    # Every segment of a range already given up to retention: nothing left to export.
+    from custom_components.ngu_doan_cameras.engine.recording.records import Deletable
+
+    rows = recorder.index.covering("cam1", WALL, WALL + 4)
+    assert recorder.index.claim([Deletable("segment", row.path, row.path, row.size, row.start) for row in rows])
+    with pytest.raises(RecordingError) as error:
+        recorder.export_evidence(request(1.0, 2.0))
+    assert error.value.kind is RecordingErrorKind.OUTSIDE_RECORDING
+
+
+def test_export_on_an_unwritable_exports_folder(make_recorder: MakeRecorder, av_clip: Path) -> None:
+    recorder, _ = recorded(make_recorder, av_clip)
+    folder = recorder.layout.exports_dir
+    folder.mkdir(parents=True)
+    subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+        with pytest.raises(RecordingError) as error:
+            recorder.export_evidence(request(1.0, 2.0))
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+    assert error.value.kind is RecordingErrorKind.STORAGE_ERROR
+    assert list(folder.iterdir()) == []
+    assert all(row.holds == 0 for row in recorder.index.covering("cam1", WALL, WALL + 12))  # holds given back
+
+
+def test_two_runs_starting_in_one_second(make_recorder: MakeRecorder, av_clip: Path) -> None:
+    recorder = make_recorder()
+    camera = recorder.add_camera(CAMERA, SHORT)
+    with open_feed(av_clip, wall_start=WALL) as feed:
+        feed.start(camera)
+        feed.play(camera, [p for p in feed.packets if p.wall < WALL + 11.5])
+        feed.end(camera)
+    with open_feed(av_clip, wall_start=WALL + 11.8, session_id=2) as feed:  # back 0.3 s later
+        feed.run(camera)
+    drain(recorder)
+    result = recorder.export_evidence(request(11.05, 13.0))
+    assert [video.name for video in result.videos] == ["cam1_20261130-021316.mp4", "cam1_20261130-021316-1.mp4"]
+    assert recorder.verify_export(result.export_id).ok
+
+
+def test_verify_with_a_broken_manifest(make_recorder: MakeRecorder, av_clip: Path) -> None:
+    recorder, _ = recorded(make_recorder, av_clip)
+    result = recorder.export_evidence(request(1.0, 2.0))
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    manifest["source_segments"][0]["path"] = "../../../etc/passwd"
+    result.manifest.write_text(json.dumps(manifest), encoding="utf-8")
+    names = {(m.name, m.actual is None) for m in recorder.verify_export(result.export_id).mismatches}
+    assert names == {("manifest.json", False), ("../../../etc/passwd", True)}
+    result.manifest.write_text("{ not json", encoding="utf-8")
+    assert {m.name for m in recorder.verify_export(result.export_id).mismatches} == {"manifest.json"}

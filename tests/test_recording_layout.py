@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import pytest
 from custom_components.ngu_doan_cameras.engine.recording import RecordingError, RecordingErrorKind, RecordingLayout
 from custom_components.ngu_doan_cameras.engine.recording.worker import ActiveFiles
 
-from .recording_support import VN, WALL
+from .recording_support import VN, WALL, remount, small_disk
+
+__all__ = ["small_disk"]  # fixtures
 
 BAD_NAMES = ["../../etc", "..", ".", "a/b", "a\\b", "", "cam 1", "cam.1", "cam\x00", "-cam", "trúc"]
 
@@ -48,6 +51,17 @@ def test_a_failed_create_releases_its_claim(tmp_path: Path) -> None:
     folder.parent.mkdir(parents=True)
     folder.write_bytes(b"")  # a file where the day folder should be
     with pytest.raises(OSError):
+        layout.create_media_file("recordings", "cam1", WALL, active)
+    assert len(active) == 0
+
+
+def test_a_file_that_cannot_be_created_releases_its_claim(tmp_path: Path, small_disk: Callable[[str], Path]) -> None:
+    disk = small_disk("size=1m")
+    layout = RecordingLayout(disk, VN)
+    layout.day_dir("recordings", "cam1", "2026-11-30").mkdir(parents=True)
+    remount(disk, "ro")
+    active = ActiveFiles()
+    with pytest.raises(OSError, match="Read-only"):
         layout.create_media_file("recordings", "cam1", WALL, active)
     assert len(active) == 0
 

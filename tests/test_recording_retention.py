@@ -19,6 +19,7 @@ from custom_components.ngu_doan_cameras.engine.recording import (
     Recorder,
     RecordingError,
     RecordingErrorKind,
+    RecordingMode,
     Retention,
     RetentionSettings,
 )
@@ -181,3 +182,32 @@ def test_an_unwritable_media_folder_stops_retention_with_a_storage_error(
         remount(disk, "rw")
     assert error.value.kind is RecordingErrorKind.STORAGE_ERROR
     assert len(paths(recorder)) == 3
+
+
+def test_limits_that_cannot_be_met_are_reported(make_recorder: MakeRecorder, av_clip: Path) -> None:
+    recorder = make_recorder()
+    record(recorder, av_clip, CAMERA, time.time() - 3600)
+    drain(recorder)
+    rows = all_segments(recorder)
+    recorder.index.hold_segments("case", [row.path for row in rows])  # everything held
+    report = retention(recorder, quota_gb=1e-9, min_free_gb=1e6).run_once()
+    assert report.unsatisfied == ["quota", "min_free"]
+    assert report.deleted == {"segment": 0, "clip": 0, "export": 0}
+    assert paths(recorder) == sorted(row.path for row in rows)
+
+
+def test_clips_age_out_too(make_recorder: MakeRecorder, av_clip: Path) -> None:
+    recorder = make_recorder()
+    sink = recorder.add_camera(CAMERA, replace(SHORT, mode=RecordingMode.EVENTS))
+    old = time.time() - 30 * DAY
+    with open_feed(av_clip, wall_start=old) as feed:
+        feed.start(sink)
+        feed.play(sink, feed.packets[:60])
+        clip = sink.start_clip(duration=1.0)
+        feed.play(sink, feed.packets[60:])
+        feed.end(sink)
+    assert clip.wait(30) is not None
+    report = retention(recorder, keep_days=14).run_once()
+    assert report.deleted == {"segment": 0, "clip": 1, "export": 0}
+    assert not clip.path.exists()
+    assert not clip.path.parent.exists()

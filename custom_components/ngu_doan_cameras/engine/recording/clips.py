@@ -56,9 +56,6 @@ class ClipHandle:
         self._info = info
         self._done.set()
 
-    def __repr__(self) -> str:
-        return f"ClipHandle({self.clip_id!r}, reason={self.reason!r})"
-
 
 class _Clip:
     """A clip being written (reader-thread state)."""
@@ -133,8 +130,10 @@ class ClipRecorder:
     def packet(self, packet: MediaPacket, session: StreamSession, ring: PreRollRing) -> None:
         """Open clips asked for since the last packet, feed every clip, finish those that are done."""
         for clip in list(self._clips):
-            if clip.writer is None and not self._open(clip, session, ring):
-                continue
+            if clip.writer is None:
+                self._open(clip, session, ring)
+                if clip not in self._clips:  # cut short while catching up
+                    continue
             if packet.wall >= clip.stop_at:
                 self._finish(clip)
                 continue
@@ -151,10 +150,12 @@ class ClipRecorder:
             if clip in self._clips:
                 self._finish(clip)
 
-    def _open(self, clip: _Clip, session: StreamSession, ring: PreRollRing) -> bool:
-        first = ring.start_for(clip.from_wall)
-        if first is None:  # nothing decodable yet this session
-            return False
+    def _open(self, clip: _Clip, session: StreamSession, ring: PreRollRing) -> None:
+        """Open the clip's file and write the ring's footage from its pre-roll on."""
+        packets = ring.from_wall(clip.from_wall)
+        if not packets:  # the ring was emptied (the session ended): the clip stays without footage
+            return
+        first = packets[0]
         clip.writer = Mp4Writer(
             clip.handle.path,
             clip.file,
@@ -169,10 +170,9 @@ class ClipRecorder:
                 "trigger": clip.handle.trigger,
             },
         )
-        for packet in ring.since(first):
+        for packet in packets:
             if packet.wall >= clip.stop_at or not self._write(clip, packet):
                 break
-        return clip in self._clips
 
     def _write(self, clip: _Clip, packet: MediaPacket) -> bool:
         assert clip.writer is not None
@@ -217,7 +217,8 @@ class ClipRecorder:
             finally:
                 context.active.discard(relative)
                 clip.handle._finish(info)  # noqa: SLF001
-            context.on_clip_done(info)
+            if info is not None:
+                context.on_clip_done(info)
 
         context.worker.submit(close)
 

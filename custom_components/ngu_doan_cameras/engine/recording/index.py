@@ -126,10 +126,7 @@ class RecordingIndex:
 
     def _close_db(self) -> None:
         if self._db is not None:
-            try:
-                self._db.close()
-            except sqlite3.Error:
-                _LOGGER.debug("Closing the recording index failed", exc_info=True)
+            self._db.close()
             self._db = None
             self._identity = None
 

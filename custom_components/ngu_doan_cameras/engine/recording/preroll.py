@@ -75,8 +75,9 @@ class PreRollRing:
             chosen = keyframe
         return chosen
 
-    def since(self, first: MediaPacket) -> list[MediaPacket]:
-        """Every kept packet from `first` (a key frame in the ring) on."""
+    def from_wall(self, wall: float) -> list[MediaPacket]:
+        """Every kept packet from the key frame `start_for(wall)` on ([] when the ring is empty)."""
+        first = self.start_for(wall)
         packets = list(self._packets)
         for index, packet in enumerate(packets):
             if packet is first:

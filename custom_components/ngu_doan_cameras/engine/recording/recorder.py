@@ -175,9 +175,7 @@ class Recorder:
 
         return remove
 
-    def _clip_done(self, clip: ClipInfo | None) -> None:
-        if clip is None:
-            return
+    def _clip_done(self, clip: ClipInfo) -> None:
         for listener in self._clip_listeners:
             try:
                 listener(clip)

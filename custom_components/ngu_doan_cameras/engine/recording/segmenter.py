@@ -98,8 +98,7 @@ class Segmenter:
 
     def _open(self, packet: MediaPacket) -> Mp4Writer | None:
         session = self._session
-        if session is None:
-            return None
+        assert session is not None  # packets only come within a session
         context = self._context
         try:
             path, file = context.layout.create_media_file("recordings", self.camera_id, packet.wall, context.active)

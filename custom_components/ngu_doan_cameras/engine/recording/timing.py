@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
+from fractions import Fraction
 
 from ..media import MediaKind, MediaPacket  # noqa: TID252 - the readers' packet interface, one level up
 
@@ -29,10 +30,13 @@ type Emit = Callable[[MediaPacket], None]
 class _Track:
     """The timing state of one kind of packet."""
 
-    __slots__ = ("last", "seconds_per_tick", "step")
+    __slots__ = ("last", "scale", "seconds_per_tick", "step")
 
-    def __init__(self, seconds_per_tick: float) -> None:
-        self.seconds_per_tick = seconds_per_tick
+    def __init__(self, time_base: Fraction) -> None:
+        self.seconds_per_tick = float(time_base)
+        # (numerator, denominator): audio and video times are compared exactly, in integers, so a
+        # packet at the very instant of a cut goes to the same side as the muxer would put it.
+        self.scale = (time_base.numerator, time_base.denominator)
         self.last: int | None = None
         self.step = 0  # the usual distance between two packets, in ticks
 
@@ -61,7 +65,7 @@ class PacketOrderer:
         """Take one packet as the camera sent it."""
         track = self._tracks.get(packet.kind)
         if track is None:
-            track = self._tracks[packet.kind] = _Track(float(packet.time_base))
+            track = self._tracks[packet.kind] = _Track(packet.time_base)
         stamp = packet.dts if packet.dts is not None else packet.pts
         if stamp is None:
             if track.last is None:
@@ -115,11 +119,12 @@ class PacketOrderer:
     def _release(self, video: MediaPacket) -> None:
         """Emit `video`, after the audio that comes before it."""
         assert video.dts is not None
-        at = video.dts * self._tracks["video"].seconds_per_tick
         audio = self._audio
         if audio:
-            audio_tick = self._tracks["audio"].seconds_per_tick
-            while audio and audio[0].dts * audio_tick < at:  # type: ignore[operator]
+            video_num, video_den = self._tracks["video"].scale
+            audio_num, audio_den = self._tracks["audio"].scale
+            at = video.dts * video_num * audio_den  # video time, on the common scale below
+            while audio and audio[0].dts * audio_num * video_den < at:  # type: ignore[operator]
                 self._emit(audio.popleft())
         self._emit(video)
 

@@ -38,11 +38,6 @@ class IoWorker:
         """Jobs waiting."""
         return self._queue.qsize()
 
-    @property
-    def running(self) -> bool:
-        """True between start() and stop()."""
-        return self._thread is not None
-
     def start(self) -> None:
         """Start the thread (idempotent)."""
         with self._lock:
