@@ -140,7 +140,9 @@ def test_disk_full_mid_segment_then_space_returns(
     assert resumed[0].start <= WALL + 25
     assert resumed[-1].end == WALL + 36
     gaps = recorder.index.gaps("cam1", WALL, WALL + 100)
-    assert any(gap.start == cut_short[0].end and gap.end == resumed[0].start for gap in gaps)
+    # The gap runs from where the cut-short file ends (to within a frame: a row lost while the disk
+    # was full comes back from the file itself) to where recording resumed.
+    assert any(abs(gap.start - cut_short[0].end) < 0.1 and gap.end == resumed[0].start for gap in gaps)
 
 
 def test_read_only_media_folder(make_recorder: MakeRecorder, av_clip: Path, small_disk: Callable[[str], Path]) -> None:

@@ -44,9 +44,11 @@ def test_the_fragment_walk(tmp_path: Path) -> None:
         # a box that runs "to the end of the file"
         head + struct.pack(">I4s", 0, b"mdat") + b"tail": len(head) + 12,
         # a size smaller than a header is garbage
-        head + struct.pack(">I4s", 3, b"junk") + b"more": len(head),
+        head + fragment + struct.pack(">I4s", 3, b"junk") + b"more": len(head) + len(fragment),
         # no header (moov) at all: nothing playable
         box(b"ftyp", b"iso5") + fragment: 0,
+        # a header whose first fragment never made it: nothing playable either
+        head + fragment[:-5]: 0,
     }
     for data, expected in cases.items():
         path.write_bytes(data)

@@ -139,7 +139,11 @@ def test_what_the_rebuild_leaves_alone(tmp_path: Path, av_clip: Path) -> None:
     shutil.copy(av_clip, day / "not-a-time.mp4")  # not a name of ours: not indexed, not touched
     # A header and a fragment of nonsense: complete boxes, but FFmpeg cannot read them.
     (day / "02-13-05.mp4").write_bytes(
-        b"\x00\x00\x00\x10ftypiso5\x00\x00\x00\x00" + b"\x00\x00\x00\x10moov" + b"\xff" * 8
+        b"\x00\x00\x00\x10ftypiso5\x00\x00\x00\x00"
+        + b"\x00\x00\x00\x10moov"
+        + b"\xff" * 8
+        + b"\x00\x00\x00\x10mdat"
+        + b"\xee" * 8
     )
     layout.exports_dir.mkdir(parents=True)
     (layout.exports_dir / "stray-file").write_text("x")

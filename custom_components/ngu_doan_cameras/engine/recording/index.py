@@ -355,11 +355,21 @@ class RecordingIndex:
         )
 
     def open_gap(self, camera: str, start: float, reason: str) -> None:
-        """Footage of `camera` stops at `start` for `reason` (camera_down, storage_error, stopped, ...)."""
+        """Footage of `camera` stops at `start` for `reason` (camera_down, storage_error, stopped, ...).
+
+        If the camera's footage is known to end earlier and no gap covers the time between (a gap
+        row lost while the disk was full), the gap starts where the footage ends.
+        """
 
         def work(db: sqlite3.Connection) -> None:
-            if db.execute("SELECT 1 FROM gaps WHERE camera = ? AND end_at IS NULL", (camera,)).fetchone() is None:
-                db.execute("INSERT INTO gaps (camera, start_at, reason) VALUES (?, ?, ?)", (camera, start, reason))
+            if db.execute("SELECT 1 FROM gaps WHERE camera = ? AND end_at IS NULL", (camera,)).fetchone() is not None:
+                return
+            footage = db.execute("SELECT MAX(end_at) FROM segments WHERE camera = ?", (camera,)).fetchone()[0]
+            covered = db.execute("SELECT MAX(end_at) FROM gaps WHERE camera = ?", (camera,)).fetchone()[0]
+            begin = start
+            if footage is not None and footage < start - CONTINUITY_SECONDS and (covered is None or covered <= footage):
+                begin = footage
+            db.execute("INSERT INTO gaps (camera, start_at, reason) VALUES (?, ?, ?)", (camera, begin, reason))
 
         self._run(work, write=True)
 
@@ -403,8 +413,35 @@ class RecordingIndex:
 
         return self._run(work, write=True)
 
+    def cover_hole(self, camera: str, start: float, end: float) -> bool:
+        """Make sure the gaps of `camera` cover [start, end), a time between two segments (rebuild).
+
+        A gap that only covers part of it (written while rows were being lost) is stretched to the
+        footage on both sides; with none, a gap of unknown reason is added. True if one was added.
+        """
+
+        def work(db: sqlite3.Connection) -> bool:
+            rows = db.execute(
+                "SELECT id, start_at, end_at FROM gaps WHERE camera = ? AND start_at < ?"
+                " AND (end_at IS NULL OR end_at > ?) ORDER BY start_at",
+                (camera, end, start),
+            ).fetchall()
+            if not rows:
+                db.execute(
+                    "INSERT INTO gaps (camera, start_at, end_at, reason) VALUES (?, ?, ?, 'unknown')",
+                    (camera, start, end),
+                )
+                return True
+            if rows[0][1] > start:
+                db.execute("UPDATE gaps SET start_at = ? WHERE id = ?", (start, rows[0][0]))
+            if rows[-1][2] is not None and rows[-1][2] < end:
+                db.execute("UPDATE gaps SET end_at = ? WHERE id = ?", (end, rows[-1][0]))
+            return False
+
+        return self._run(work, write=True)
+
     def add_gap(self, gap: GapInfo) -> None:
-        """Write down a gap as it is (used when rebuilding)."""
+        """Write down a gap as it is."""
         self._run(
             lambda db: db.execute(
                 "INSERT INTO gaps (camera, start_at, end_at, reason) VALUES (?, ?, ?, ?)",

@@ -94,6 +94,9 @@ class StreamFacts:
 class Mp4Writer:
     """One fragmented MP4 file fed with ordered packets (see timing.PacketOrderer) of one session.
 
+    A write that fails (disk full) leaves the file ending inside a fragment; `close` cuts it back
+    to the last complete one (probe.trim_incomplete), which also gives the space back at once.
+
     Timestamps are moved so the file starts at 0 at its first packet (a video key frame); the index
     keeps where that is in wall time. `write` runs on the reader thread; `close` and `sync` may run
     on the recorder's worker thread once the reader has stopped writing to this file.
@@ -121,7 +124,7 @@ class Mp4Writer:
         self._video_end = first.dts  # in video ticks
         self._video_base = first.dts
         self._video_seconds_per_tick = float(first.time_base)
-        self._good_size = 0
+        self._flushed = False
         self._kept: float | None = None
         self._bases: dict[MediaKind, int] = {}
         self._container = open_mp4(file, fragment_seconds=fragment_seconds, comment={"start": first.wall, **comment})
@@ -132,7 +135,9 @@ class Mp4Writer:
     @property
     def flushed(self) -> bool:
         """True once a fragment (with the file's header) is in the file."""
-        return self._good_size > 0
+        if not self._flushed:  # (a system call, until the first fragment is there)
+            self._flushed = self._file.tell() > 0
+        return self._flushed
 
     @property
     def origin_seconds(self) -> float:
@@ -176,8 +181,6 @@ class Mp4Writer:
         except BaseException:
             self.failed = True
             raise
-        # After a mux returns, the file ends on a fragment boundary (fragments are written whole).
-        self._good_size = self._file.tell()
         self.packets += 1
         if packet.kind == "video":
             self._video_end = packet.dts + packet.duration
@@ -202,17 +205,15 @@ class Mp4Writer:
         except WRITE_ERRORS as exc:
             self.failed = True
             _LOGGER.warning("Could not finish %s: %s", self.path.name, exc)
+        size = 0
         try:
-            if self.failed:
-                self._file.truncate(self._good_size)
-            os.fsync(self._file.fileno())
             size = os.fstat(self._file.fileno()).st_size
+            os.fsync(self._file.fileno())
         except OSError as exc:
             _LOGGER.warning("Could not sync %s: %s", self.path.name, exc)
-            size = self._good_size
         finally:
             self._file.close()
-        if self.failed:
+        if self.failed:  # a write failed: keep what is whole (fragments are written whole, in order)
             size = trim_incomplete(self.path) if size else 0  # failed before its header: nothing
             facts = probe(self.path) if size else None
             self._kept = facts.duration if facts is not None else 0.0

@@ -42,13 +42,13 @@ class FileFacts:
 
 
 def complete_prefix(path: Path) -> int:
-    """Bytes of `path` made of complete boxes, ending after a fragment's data; 0 without a header.
+    """Bytes of `path` made of complete boxes, ending after a fragment's data.
 
-    Never after a lone `moof`, whose samples would be missing; and a file whose `moov` (the header,
-    written with the first fragment) never made it holds nothing playable.
+    Never after a lone `moof`, whose samples would be missing. A file without a complete `moov` (the
+    header, written with the first fragment) or without a complete `mdat` holds nothing playable: 0.
     """
     good = 0
-    header = False
+    header = data = False
     with path.open("rb") as file:
         size = file.seek(0, 2)
         offset = 0
@@ -66,9 +66,10 @@ def complete_prefix(path: Path) -> int:
                 break
             offset += box_size
             header = header or kind == b"moov"
+            data = data or kind == b"mdat"
             if kind != b"moof":
                 good = offset
-    return good if header else 0
+    return good if header and data else 0
 
 
 def trim_incomplete(path: Path) -> int:

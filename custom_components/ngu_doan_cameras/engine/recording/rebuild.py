@@ -25,7 +25,7 @@ from .evidence import HOLD_MARKER, MANIFEST
 from .index import RecordingIndex
 from .layout import MEDIA_KINDS, TEMP_PREFIX, RecordingLayout
 from .probe import probe, trim_incomplete
-from .records import CONTINUITY_SECONDS, ClipInfo, ExportInfo, FileState, GapInfo, SegmentInfo
+from .records import CONTINUITY_SECONDS, ClipInfo, ExportInfo, FileState, SegmentInfo
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -176,17 +176,15 @@ def _read_file(
 
 
 def _rebuild_gaps(index: RecordingIndex) -> int:
-    """Write down where consecutive segments of a camera do not meet (reason unknown)."""
+    """Make the gaps cover exactly the time between consecutive segments; returns how many were added."""
     index.fit_gaps()
     added = 0
     for camera in index.cameras():
         previous: SegmentInfo | None = None
         for day in index.days(camera):
             for segment in index.segments_of_day(camera, day):
-                apart = previous is not None and segment.start - previous.end > CONTINUITY_SECONDS
-                if apart and previous is not None and not index.gaps(camera, previous.end, segment.start):
-                    index.add_gap(GapInfo(camera, previous.end, segment.start, "unknown"))
-                    added += 1
+                if previous is not None and segment.start - previous.end > CONTINUITY_SECONDS:
+                    added += index.cover_hole(camera, previous.end, segment.start)
                 previous = segment
     return added
 

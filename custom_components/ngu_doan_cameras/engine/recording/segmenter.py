@@ -152,8 +152,11 @@ class Segmenter:
                     context.index.upsert_segment(self._info(writer, relative, state, size))
                 else:  # failed before a single fragment: no file, no row
                     context.index.forget_segment(relative)
-                if gap is not None:
-                    context.index.open_gap(camera, writer.end_wall if size else writer.start_wall, gap)
+                # A file that could not be finished (the disk filled up as it closed) ends a
+                # stretch of footage too, even when the next file is already recording.
+                reason = gap if gap is not None else ("storage_error" if writer.failed else None)
+                if reason is not None:
+                    context.index.open_gap(camera, writer.end_wall if size else writer.start_wall, reason)
             finally:
                 context.active.discard(relative)
 
