@@ -3,8 +3,8 @@
 With it an event clip starts before its trigger, even when nothing is recorded continuously.
 
 The ring always starts at a key frame (a clip must start on one), so it holds `seconds` plus up to
-one GOP: at 4 Mb/s and 10 s of pre-roll with a 2 s GOP, about 6 MB per camera (measured by
-`nbytes`; the bench reports it).
+one GOP: at 4 Mb/s and 10 s of pre-roll with a 2 s GOP, 5.7 MB per camera (tools/bench_recording.py,
+which checks `nbytes` against tracemalloc).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from collections import deque
 
 from ..media import MediaPacket  # noqa: TID252 - the readers' packet interface, one level up
 
-# Python's own bookkeeping per kept packet (the MediaPacket object and its bytes object's header),
-# measured with tracemalloc on CPython 3.13: counted so `nbytes` is the ring's real footprint.
-PACKET_OVERHEAD = 160
+# Python's own bookkeeping per kept packet (the MediaPacket object, its bytes object's header, its
+# time base), measured with tracemalloc on CPython 3.13 by tools/bench_recording.py: counted so
+# `nbytes` is the ring's real footprint.
+PACKET_OVERHEAD = 390
 
 
 class PreRollRing:
