@@ -225,10 +225,10 @@ def test_pre_roll_ring_keeps_seconds_plus_one_gop(make_recorder: MakeRecorder, a
             assert camera.status.preroll_seconds <= 3.0 + 1.0
         status = camera.status
         assert status.preroll_seconds >= 3.0 - 1 / 15
-        # Its memory is the packets it holds, plus a fixed overhead per packet.
-        held = [p for p in feed.packets if p.wall >= feed.packets[-1].wall - status.preroll_seconds - 1e-9]
-        data = sum(len(p.data) for p in held)
-        assert data < status.preroll_bytes < data + 400 * len(held)
+        # Its memory is the packets it holds (a key frame first), plus a fixed overhead per packet.
+        held = list(camera._ring._packets)
+        assert held[0].keyframe
+        assert status.preroll_bytes == sum(len(p.data) for p in held) + 390 * len(held)
         feed.end(camera)
     assert camera.status.preroll_bytes == 0
 
