@@ -259,3 +259,64 @@ def test_a_video_clock_jump_is_a_break(jump: int) -> None:
         (12000 + jump, 6000),
         (18000 + jump, 6000),
     ]
+
+
+def test_audio_mp4_cannot_hold_is_left_out(
+    make_recorder: MakeRecorder, clip_folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """G.711 (what many cameras send) has no place in MP4, and recording never re-encodes."""
+    import subprocess
+
+    alaw = clip_folder / "alaw.mkv"
+    if not alaw.exists():
+        subprocess.run(
+            [
+                *("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=15"),
+                *("-f", "lavfi", "-i", "sine=sample_rate=8000", "-t", "3", "-c:v", "libx264", "-g", "15"),
+                *("-bf", "0", "-c:a", "pcm_alaw", str(alaw)),
+            ],
+            check=True,
+        )
+    recorder = make_recorder()
+    camera = recorder.add_camera(CAMERA, SHORT)
+    with open_feed(alaw, wall_start=WALL) as feed:
+        assert feed.session.audio_codec == "pcm_alaw"
+        feed.run(camera)
+        video = len(feed.video)
+    drain(recorder)
+    rows = segments(recorder)
+    assert [row.audio_codec for row in rows] == [None]
+    assert rows[0].end - rows[0].start == pytest.approx(3.0, abs=0.002)  # Matroska keeps milliseconds
+    packets = read_packets(recorder.layout.resolve(rows[0].path))
+    assert {kind for kind, *_ in packets} == {"video"}
+    assert len(packets) == video
+    assert "pcm_alaw audio, which MP4 cannot hold" in caplog.text
+
+
+def test_h265_is_tagged_for_browsers(make_recorder: MakeRecorder, clip_folder: Path) -> None:
+    import subprocess
+
+    hevc = clip_folder / "hevc.mp4"
+    if not hevc.exists():
+        subprocess.run(
+            [
+                *("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=15"),
+                *("-t", "2", "-c:v", "libx265", "-x265-params", "log-level=error", "-g", "15", str(hevc)),
+            ],
+            check=True,
+        )
+    recorder = make_recorder()
+    camera = recorder.add_camera(CAMERA, SHORT)
+    with open_feed(hevc, wall_start=WALL) as feed:
+        feed.run(camera)
+        frames = len(feed.video)
+    drain(recorder)
+    path = recorder.layout.resolve(segments(recorder)[0].path)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,codec_tag_string", "-of", "csv=p=0", path],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.strip() == "hevc,hvc1"
+    assert decode_count(path) == frames

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ..media import MediaPacket, StreamSession  # noqa: TID252 - the readers' packet interface, one level up
 from .clips import ClipHandle, ClipRecorder
 from .errors import RecordingError, RecordingErrorKind
+from .mp4 import mp4_carries_audio
 from .preroll import PreRollRing
 from .segmenter import Segmenter
 from .settings import CameraRecordingSettings, RecorderContext, RecordingMode
@@ -70,6 +71,12 @@ class CameraRecorder:
             if self._session is not None:  # the reader never ended the previous one: end it here
                 self._end_session("camera_down")
             self._session = session
+            if session.audio is not None and not mp4_carries_audio(session):
+                _LOGGER.warning(
+                    "Camera %s sends %s audio, which MP4 cannot hold: its recordings are video only",
+                    self.camera_id,
+                    session.audio_codec,
+                )
             self._orderer = PacketOrderer(self._ordered, self._discontinuity)
             self._ring.clear()
             self._segmenter.session_started(session)

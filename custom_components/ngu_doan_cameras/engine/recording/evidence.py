@@ -396,9 +396,12 @@ def release_hold(layout: RecordingLayout, index: RecordingIndex, export_id: str,
     folder = _existing_export(layout, export_id)
     index.release_export(export_id)
     marker = folder / RELEASED_MARKER
-    if not marker.exists():
-        _write_text(marker, json.dumps({"released_by": who, "at": _stamp(layout, time.time())}, ensure_ascii=False))
-    (folder / HOLD_MARKER).unlink(missing_ok=True)
+    try:
+        if not marker.exists():
+            _write_text(marker, json.dumps({"released_by": who, "at": _stamp(layout, time.time())}, ensure_ascii=False))
+        (folder / HOLD_MARKER).unlink(missing_ok=True)
+    except OSError as exc:  # the index no longer holds it; the folder still says held until this works
+        raise RecordingError(RecordingErrorKind.STORAGE_ERROR, f"cannot mark the release: {exc}") from exc
     _LOGGER.info("Legal hold of export %s released", export_id)
 
 

@@ -13,6 +13,7 @@ it needs nothing from the session.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import math
@@ -20,6 +21,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 from io import FileIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +52,9 @@ def add_copy_stream(container: OutputContainer, template: Stream) -> Stream:
     # PyAV opens a codec context for every output stream on the first mux; FFmpeg's automatic
     # threading would start an idle thread per core for each open file (measured: 2 per file here).
     stream.codec_context.thread_count = 1
+    if template.codec_context.name == "hevc":
+        # Browsers (Safari above all) play H.265 in MP4 only when tagged `hvc1` (FFmpeg writes `hev1`).
+        stream.codec_context.codec_tag = "hvc1"
     return stream
 
 
@@ -86,9 +91,27 @@ class StreamFacts:
 
     @classmethod
     def of(cls, session: StreamSession) -> StreamFacts:
-        """The facts of `session`."""
-        audio = session.audio_codec if session.audio is not None else None
+        """The facts of `session` as its files record them (audio only when MP4 can carry it)."""
+        audio = session.audio_codec if mp4_carries_audio(session) else None
         return cls(session.session_id, session.codec, session.width, session.height, audio)
+
+
+@cache
+def _mp4_codecs() -> frozenset[str]:
+    container = av.open(io.BytesIO(), "w", format="mp4")
+    try:
+        return frozenset(container.supported_codecs)
+    finally:
+        container.close()
+
+
+def mp4_carries_audio(session: StreamSession) -> bool:
+    """True if the session has audio that MP4 can hold as it is.
+
+    Many cameras send G.711 (pcm_alaw, pcm_mulaw), which MP4 cannot carry; recording never
+    re-encodes, so such files are video only (the camera recorder says so once per session).
+    """
+    return session.audio is not None and session.audio.codec_context.name in _mp4_codecs()
 
 
 class Mp4Writer:
@@ -129,7 +152,7 @@ class Mp4Writer:
         self._bases: dict[MediaKind, int] = {}
         self._container = open_mp4(file, fragment_seconds=fragment_seconds, comment={"start": first.wall, **comment})
         self._streams: dict[MediaKind, Stream] = {"video": add_copy_stream(self._container, session.video)}
-        if session.audio is not None:
+        if session.audio is not None and mp4_carries_audio(session):
             self._streams["audio"] = add_copy_stream(self._container, session.audio)
 
     @property
