@@ -7,6 +7,7 @@ live camera: a `StreamSession` (with the demuxer's live streams as mux templates
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -176,10 +177,7 @@ def read_packets(path: Path) -> list[tuple[str, int, int, int, bool, bytes]]:
 def decode_count(path: Path) -> int:
     """How many video frames decode from `path` before the first error (a player's view)."""
     count = 0
-    with av.open(str(path)) as container:
-        try:
-            for _ in container.decode(video=0):
-                count += 1
-        except av.error.InvalidDataError:
-            pass
+    with av.open(str(path)) as container, contextlib.suppress(av.error.InvalidDataError):
+        for _ in container.decode(video=0):
+            count += 1
     return count

@@ -3,6 +3,7 @@ once, motion that extends a clip, and the refusals."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -267,13 +268,10 @@ def test_a_clip_on_a_full_disk_stays_playable(
         assert decode_count(long.path) == sum(1 for p in read_packets(long.path) if p[0] == "video")
         # The disk is now full to the last byte: the next clip cannot write even its header.
         filler = disk / "filler"
-        with filler.open("wb") as file:
-            try:
-                while True:
-                    file.write(b"\0" * 4096)
-                    file.flush()
-            except OSError:
-                pass
+        with filler.open("wb") as file, contextlib.suppress(OSError):  # until "No space left on device"
+            while True:
+                file.write(b"\0" * 4096)
+                file.flush()
         empty = camera.start_clip(duration=60, pre_roll=0)
         feed.play(camera, feed.packets[300:])
         feed.end(camera)
