@@ -249,16 +249,15 @@ def test_another_schema_is_replaced(tmp_path: Path) -> None:
 
 
 def test_a_refused_write_is_rolled_back_and_asks_for_a_rebuild(index: RecordingIndex) -> None:
-    from custom_components.ngu_doan_cameras.engine.recording import GapInfo
-
     index.ensure_open()
     index.rebuild_done()
     index.upsert_segment(segment("cam1", WALL))
+    bad = ClipInfo(None, "clips/x.mp4", "2026-11-30", WALL, WALL, 0, "open", "x", WALL)  # type: ignore[arg-type]
     with pytest.raises(RecordingError) as error:
-        index.add_gap(GapInfo(None, WALL, WALL + 1, "x"))  # type: ignore[arg-type]  # NOT NULL refuses it
+        index.upsert_clip(bad)  # NOT NULL refuses it
     assert error.value.kind is RecordingErrorKind.STORAGE_ERROR
     assert index.rebuild_needed
-    assert index.gaps("cam1", 0, 2e9) == []
+    assert index.clip("clips/x.mp4") is None
     assert len(index.segments_of_day("cam1", "2026-11-30")) == 1
 
 

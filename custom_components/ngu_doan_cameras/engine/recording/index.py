@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from .queries import IndexQueries
-from .records import CONTINUITY_SECONDS, ClipInfo, Deletable, ExportInfo, GapInfo, SegmentInfo
+from .records import CONTINUITY_SECONDS, ClipInfo, Deletable, ExportInfo, SegmentInfo
 
 
 class RecordingIndex(IndexQueries):
@@ -222,16 +222,6 @@ class RecordingIndex(IndexQueries):
             return False
 
         return self._run(work, write=True)
-
-    def add_gap(self, gap: GapInfo) -> None:
-        """Write down a gap as it is."""
-        self._run(
-            lambda db: db.execute(
-                "INSERT INTO gaps (camera, start_at, end_at, reason) VALUES (?, ?, ?, ?)",
-                (gap.camera, gap.start, gap.end, gap.reason),
-            ),
-            write=True,
-        )
 
     # --- writes: exports, holds, deletion ---------------------------------------------------------------
 
