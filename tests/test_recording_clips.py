@@ -147,14 +147,16 @@ def test_clip_refusals(make_recorder: MakeRecorder, video_clip: Path) -> None:
     assert error.value.kind is RecordingErrorKind.NOT_STREAMING
     with open_feed(video_clip, wall_start=WALL) as feed:
         feed.start(camera)
-        with pytest.raises(RecordingError) as error:
-            camera.start_clip(duration=5)  # connected, but no key frame yet
-        assert error.value.kind is RecordingErrorKind.NOT_STREAMING
+        # Connected, but no key frame yet (motion right as the camera connects): the clip waits for one.
+        early = camera.start_clip(duration=0.5, pre_roll=0)
         feed.play(camera, feed.packets[:20])
-        for bad in ({"duration": 0}, {"duration": 5, "pre_roll": -1}, {"duration": 5, "pre_roll": 3.5}):
+        for bad in ({"duration": 0}, {"duration": 5, "pre_roll": -1}, {"duration": 5, "pre_roll": float("nan")}):
             with pytest.raises(RecordingError) as error:
                 camera.start_clip(**bad)  # type: ignore[arg-type]
             assert error.value.kind is RecordingErrorKind.INVALID_DURATION
+        # More pre-roll than the ring keeps gets what the ring has, not a refusal.
+        greedy = camera.start_clip(duration=1, pre_roll=SHORT.pre_roll_seconds + 30)
+        assert greedy.trigger - greedy.start <= SHORT.pre_roll_seconds + 2.5  # back to a key frame at most
         with pytest.raises(RecordingError) as error:
             camera.extend_clip("clips/cam1/2026-11-30/00-00-00.mp4", WALL + 99)
         assert error.value.kind is RecordingErrorKind.UNKNOWN_CLIP
@@ -163,6 +165,10 @@ def test_clip_refusals(make_recorder: MakeRecorder, video_clip: Path) -> None:
             camera.start_clip(duration=5)
         assert error.value.kind is RecordingErrorKind.RECORDING_OFF
         feed.end(camera)
+    early_info = early.wait(10)
+    assert early_info is not None
+    assert early_info.start == feed.packets[0].wall  # the stream's first key frame
+    assert early_info.end > early_info.start
 
 
 def test_session_end_finishes_clips(make_recorder: MakeRecorder, video_clip: Path) -> None:

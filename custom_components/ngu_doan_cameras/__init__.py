@@ -26,6 +26,7 @@ from .data import NguDoanConfigEntry, SiteData, reader_settings
 from .engine.site import Site
 from .log_redaction import install_log_redaction
 from .problems import ProblemWatcher
+from .recording import StorageCoordinator, async_acquire_recorder, async_release_recorder
 from .services import async_setup_services
 from .updates import (
     async_entry_updated,
@@ -44,6 +45,7 @@ PLATFORMS: list[Platform] = [
     Platform.CAMERA,
     Platform.EVENT,
     Platform.NUMBER,
+    Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -61,17 +63,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: NguDoanConfigEntry) -> b
     install_log_redaction()
     alerts = AlertLog(hass, entry.entry_id)
     await alerts.async_load()  # before any reader starts: the open alerts of the last shift come first
-    site = Site(configs_of(entry), reader_settings(entry))
+    recorder = await async_acquire_recorder(hass, entry)
+    site = Site(configs_of(entry), reader_settings(entry), recorder=recorder)
     coordinator = SiteCoordinator(hass, entry, site)
     site.on_state = coordinator.on_reader_state
     site.on_detection = coordinator.on_detection
-    entry.runtime_data = SiteData(site=site, coordinator=coordinator, alerts=alerts)
+    storage = StorageCoordinator(hass, entry, site, recorder)
+    entry.runtime_data = SiteData(site=site, coordinator=coordinator, alerts=alerts, recorder=recorder, storage=storage)
 
     async_register_site_device(hass, entry)
     async_remove_stale_devices(hass, entry)
     site.start()  # returns at once; cameras connect on their own threads
     # From here on a failure must stop the readers again, or their threads would outlive the entry.
     entry.async_on_unload(lambda: _request_stop(entry))
+    await storage.async_refresh()
     entry.async_on_unload(entry.add_update_listener(async_entry_updated))
 
     async def async_stop_on_shutdown(_event: Event) -> None:
@@ -111,7 +116,8 @@ async def _async_stop_site(hass: HomeAssistant, entry: NguDoanConfigEntry) -> No
     if data.coordinator.closed:
         return
     data.coordinator.close()
-    await hass.async_add_executor_job(data.site.stop)
+    await hass.async_add_executor_job(data.site.stop)  # segments in progress are finished
+    await async_release_recorder(hass, entry)
     data.coordinator.async_clear_issues()
 
 

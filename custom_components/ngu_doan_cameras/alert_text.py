@@ -27,6 +27,11 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "kind_offline": "offline",
         "kind_recording_failed": "recording failure",
         "kind_other": "other",
+        "evidence_export": "exported evidence {export_id} of {camera} for case {case_reference}",
+        "evidence_verify_ok": "verified evidence {export_id}: every file is as exported",
+        "evidence_verify_failed": "verified evidence {export_id}: FILES CHANGED OR MISSING",
+        "evidence_release": "released the legal hold of evidence {export_id}",
+        "evidence": "Evidence",
     },
     "vi": {
         "offline": "{place}: mất kết nối hơn {minutes} phút",
@@ -41,6 +46,11 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "kind_offline": "mất kết nối",
         "kind_recording_failed": "lỗi ghi hình",
         "kind_other": "khác",
+        "evidence_export": "trích xuất chứng cứ {export_id} của {camera} cho vụ việc {case_reference}",
+        "evidence_verify_ok": "kiểm tra chứng cứ {export_id}: mọi tệp còn nguyên như khi trích xuất",
+        "evidence_verify_failed": "kiểm tra chứng cứ {export_id}: CÓ TỆP BỊ THAY ĐỔI HOẶC MẤT",
+        "evidence_release": "bỏ giữ chứng cứ {export_id}",
+        "evidence": "Chứng cứ",
     },
 }
 

@@ -18,12 +18,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from av.video.frame import VideoFrame
 
 from .luma import frame_luma
 from .motion import MotionDetector, MotionResult, MotionSettings
 from .tamper import TamperDetector, TamperKind, TamperSettings
+
+if TYPE_CHECKING:
+    from .recording.clips import ClipHandle
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,7 @@ class DetectionEvent:
     motion: MotionResult | None = None
     tamper: TamperKind | None = None
     frame: VideoFrame | None = None
+    clip: ClipHandle | None = None  # the event clip this motion is recorded in (set by the camera)
 
 
 type DetectionListener = Callable[[DetectionEvent], None]

@@ -197,8 +197,9 @@ class CameraRecorder:
         settings = self._settings
         if settings.mode is RecordingMode.OFF:
             raise RecordingError(RecordingErrorKind.RECORDING_OFF, f"recording is off for {self.camera_id}")
-        wanted = settings.pre_roll_seconds if pre_roll is None else pre_roll
-        if not (0 <= wanted <= settings.pre_roll_seconds) or not duration > 0:
+        # The ring holds only the camera's pre-roll: asking for more gets what there is.
+        wanted = settings.pre_roll_seconds if pre_roll is None else min(pre_roll, settings.pre_roll_seconds)
+        if not wanted >= 0 or not duration > 0:
             raise RecordingError(
                 RecordingErrorKind.INVALID_DURATION,
                 f"pre-roll must be 0..{settings.pre_roll_seconds:g} s and duration positive",

@@ -92,11 +92,11 @@ class ClipRecorder:
     def start(self, ring: PreRollRing, *, pre_roll: float, duration: float, reason: str, trigger: float) -> ClipHandle:
         """Ask for a clip of `duration` seconds after `trigger`, with `pre_roll` seconds before it."""
         first = ring.start_for(trigger - pre_roll)
-        if first is None:
-            raise RecordingError(RecordingErrorKind.NOT_STREAMING, f"camera {self.camera_id} sends no video now")
+        # No key frame kept yet (the camera has just connected): the clip starts at the next one.
+        start = first.wall if first is not None else trigger
         context = self._context
         try:
-            path, file = context.layout.create_media_file("clips", self.camera_id, first.wall, context.active)
+            path, file = context.layout.create_media_file("clips", self.camera_id, start, context.active)
         except OSError as exc:
             raise RecordingError(RecordingErrorKind.STORAGE_ERROR, f"cannot create a clip: {exc}") from exc
         relative = context.layout.relative(path)
@@ -105,13 +105,13 @@ class ClipRecorder:
             relative,
             path=path,
             media_path=context.layout.media_relative(relative),
-            start=first.wall,
+            start=start,
             trigger=trigger,
             reason=reason,
         )
-        clip = _Clip(handle, file, trigger - pre_roll, trigger + duration, first.wall + self.settings.max_clip_seconds)
+        clip = _Clip(handle, file, trigger - pre_roll, trigger + duration, start + self.settings.max_clip_seconds)
         self._clips.append(clip)
-        info = self._info(clip, "open", first.wall, first.wall, 0)
+        info = self._info(clip, "open", start, start, 0)
         context.worker.submit(lambda: context.index.upsert_clip(info))
         return handle
 
@@ -134,6 +134,10 @@ class ClipRecorder:
                 self._open(clip, session, ring)
                 if clip not in self._clips:  # cut short while catching up
                     continue
+                if clip.writer is None:  # nothing kept to start from: wait for a key frame
+                    if not (packet.keyframe and packet.kind == "video"):
+                        continue
+                    self._open_at(clip, session, packet)
             if packet.wall >= clip.stop_at:
                 self._finish(clip)
                 continue
@@ -155,7 +159,13 @@ class ClipRecorder:
         packets = ring.from_wall(clip.from_wall)
         if not packets:  # the ring was emptied (the session ended): the clip stays without footage
             return
-        first = packets[0]
+        self._open_at(clip, session, packets[0])
+        for packet in packets:
+            if packet.wall >= clip.stop_at or not self._write(clip, packet):
+                break
+
+    def _open_at(self, clip: _Clip, session: StreamSession, first: MediaPacket) -> None:
+        """Start the clip's file at the key frame `first`."""
         clip.writer = Mp4Writer(
             clip.handle.path,
             clip.file,
@@ -170,9 +180,6 @@ class ClipRecorder:
                 "trigger": clip.handle.trigger,
             },
         )
-        for packet in packets:
-            if packet.wall >= clip.stop_at or not self._write(clip, packet):
-                break
 
     def _write(self, clip: _Clip, packet: MediaPacket) -> bool:
         assert clip.writer is not None

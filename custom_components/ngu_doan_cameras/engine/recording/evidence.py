@@ -55,6 +55,7 @@ class CameraInfo:
     camera_id: str
     name: str
     location: str = ""
+    site: str = ""  # the site (police station, village) the camera belongs to
 
 
 @dataclass(frozen=True, slots=True)

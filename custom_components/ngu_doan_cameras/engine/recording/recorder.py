@@ -188,12 +188,13 @@ class Recorder:
         """Export footage for a case (blocking: minutes for hours of footage)."""
         with self._lock:
             known = self._cameras.get(request.camera_id)
+        camera = known[0] if known is not None else None
         return export_evidence(
             self.layout,
             self.index,
             request,
-            known[0] if known is not None else None,
-            site=self.site_name,
+            camera,
+            site=camera.site if camera is not None and camera.site else self.site_name,
             max_seconds=self.settings.max_export_seconds,
         )
 
