@@ -1,0 +1,353 @@
+"""The media browser against a real index and real files, through Home Assistant's own media_source.
+
+Footage comes two ways: written by the engine's recorder from a real H.264/AAC clip (two days ago, at
+02:13 and 14:13, a motion clip, an evidence export, and a camera no site has any more), and recorded
+live from the simulator by a running site (the ids `record_clip`, the motion event and `export_evidence`
+hand out). Pages are read through `media_source/browse_media` on the websocket, videos resolved through
+`media_source/resolve_media` and fetched from Home Assistant's HTTP server with the signed URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from homeassistant.components import media_source
+from homeassistant.components.media_player.errors import BrowseError
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from yarl import URL
+
+from custom_components.ngu_doan_cameras.const import DOMAIN, EVENT_MOTION
+from custom_components.ngu_doan_cameras.engine.recording import (
+    CameraInfo,
+    ExportRequest,
+    Recorder,
+    RecorderSettings,
+)
+from custom_components.ngu_doan_cameras.engine.recording.database import IndexDatabase
+from custom_components.ngu_doan_cameras.media_source import camera_title
+
+from .conftest import camera_data
+from .helpers import make_site, setup_site, unload_site, wait_until
+from .media_feed import open_feed
+from .recording_support import NO_RETENTION, SHORT, av_clip, clip_folder, drain
+from .simulator import CameraSimulator
+
+__all__ = ["av_clip", "clip_folder"]  # fixtures
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+SOURCE = f"media-source://{DOMAIN}"
+REMOVED_CAMERA = "01JREMOVEDCAMERA0000000000"  # footage of a camera no site has any more
+CASE = "Vụ 12/2026 - trộm xe"
+RECORDING_OFF = {
+    "mode": "off",
+    "retention_days": 30,
+    "quota_gb": 0,
+    "min_free_gb": 0,
+    "segment_seconds": 10,
+    "pre_roll": 4,
+    "post_roll": 2,
+    "max_export_hours": 1,
+}
+FAST_DETECTION = {
+    "enabled": True,
+    "sensitivity": 60,
+    "min_area": 0.2,
+    "off_delay": 2,
+    "max_fps": 5,
+    "zones": "",
+    "masks": "",
+}
+
+
+# --- Home Assistant with its own media folder -----------------------------------------------------------
+
+
+@pytest.fixture
+async def media_hass(hass: HomeAssistant, tmp_path: Path) -> HomeAssistant:
+    """Home Assistant in Vietnam's time zone with media_source, and a media folder of this test's own
+    (the test plugin's default is a folder every test run on the machine shares)."""
+    hass.config.media_dirs = {"local": str(tmp_path / "media")}
+    await hass.config.async_set_time_zone("Asia/Ho_Chi_Minh")
+    assert await async_setup_component(hass, "media_source", {})
+    return hass
+
+
+@pytest.fixture
+def off_loop(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Index queries, file checks and folder listings made on the event loop's thread: there must be
+    none (SQLite and the disk block). HTTP and websocket clients are the test's, so this is narrower
+    than the `loop_guard` fixture."""
+    calls: list[str] = []
+
+    def guard(owner: Any, name: str) -> None:
+        original = getattr(owner, name)
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if threading.get_ident() == hass.loop_thread_id:
+                calls.append(f"{name}{args[:2]!r}")
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, guarded)
+
+    guard(IndexDatabase, "_run")
+    guard(Path, "is_file")
+    guard(os, "scandir")
+    yield calls
+    assert not calls, f"blocking calls on the event loop: {calls}"
+
+
+def site_with(hass: HomeAssistant, sim: CameraSimulator, numbers: list[int], title: str, **recording: Any) -> Any:
+    entry = make_site(hass, [camera_data(sim, n) for n in numbers], title=title)
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "recording": {**RECORDING_OFF, **recording}})
+    return entry
+
+
+def camera_ids(entry: MockConfigEntry) -> list[str]:
+    """The site's camera ids in the order of their names."""
+    return [sub.subentry_id for sub in sorted(entry.subentries.values(), key=lambda sub: sub.title)]
+
+
+# --- the websocket and HTTP, as the media browser uses them -----------------------------------------------
+
+
+class Browser:
+    """The media browser panel's calls: browse, resolve, and fetch what it plays."""
+
+    def __init__(self, hass: HomeAssistant, ws: Any, anonymous: Any, user: Any) -> None:
+        self.hass = hass
+        self.ws = ws
+        self.anonymous = anonymous  # an HTTP client without credentials (what a signed URL is for)
+        self.user = user  # an HTTP client with the user's token
+
+    async def call(self, kind: str, identifier: str) -> dict[str, Any]:
+        content_id = f"{SOURCE}/{identifier}" if identifier else SOURCE
+        await self.ws.send_json_auto_id({"type": f"media_source/{kind}", "media_content_id": content_id})
+        return dict(await self.ws.receive_json())
+
+    async def browse(self, identifier: str = "") -> dict[str, Any]:
+        answer = await self.call("browse_media", identifier)
+        assert answer["success"], answer
+        return dict(answer["result"])
+
+    async def titles(self, identifier: str = "") -> list[str]:
+        return [child["title"] for child in (await self.browse(identifier))["children"]]
+
+    async def child(self, identifier: str, title: str) -> str:
+        """The identifier of the child called `title` (without the scheme and domain)."""
+        page = await self.browse(identifier)
+        found = [child for child in page["children"] if child["title"] == title]
+        assert len(found) == 1, (title, [child["title"] for child in page["children"]])
+        return str(found[0]["media_content_id"]).removeprefix(f"{SOURCE}/")
+
+    async def resolve(self, identifier: str) -> URL:
+        answer = await self.call("resolve_media", identifier)
+        assert answer["success"], answer
+        assert answer["result"]["mime_type"] == "video/mp4"
+        return URL(answer["result"]["url"])
+
+    async def play(self, identifier: str, media: Path) -> bytes:
+        """Resolve and fetch a video as the browser would: the signed URL alone is enough, and it serves
+        that very file; without the signature the same URL is refused."""
+        url = await self.resolve(identifier)
+        assert url.path.startswith("/media/local/ngu_doan_cameras/")
+        assert "authSig" in url.query
+        response = await self.anonymous.get(str(url))
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "video/mp4"
+        body = await response.read()
+        file = media / url.path.removeprefix("/media/local/")
+        assert body == await self.hass.async_add_executor_job(file.read_bytes)
+        assert (await self.anonymous.get(url.path)).status == 401
+        assert (await self.user.get(url.path)).status == 200  # a logged-in user needs no signature
+        return body
+
+
+@pytest.fixture
+async def browser(media_hass: HomeAssistant, hass_ws_client: Any, hass_client_no_auth: Any, hass_client: Any) -> Any:
+    # HTTP clients start the server: made once the integration (which needs `http`) is set up.
+    async def make() -> Browser:
+        return Browser(media_hass, await hass_ws_client(media_hass), await hass_client_no_auth(), await hass_client())
+
+    return make
+
+
+# --- footage written by the engine ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Footage:
+    day: str  # the day of camera 1's footage (two days ago)
+    next_day: str  # the removed camera's
+    export_id: str
+    export_video: str  # its video's name
+
+
+def write_footage(media: Path, clip: Path, camera_id: str) -> Footage:
+    """Camera 1 at 02:13:05 and 14:13:05 two days ago (4 s segments of a 12 s clip), a motion clip
+    triggered at 02:13:13 with 3 s before it, an export of 02:13:10.3-02:13:15.5; the removed camera the
+    next day. Written by the engine's recorder, stopped before Home Assistant opens the same index."""
+    two_days_ago = datetime.now(VN).date() - timedelta(days=2)
+    early = datetime.combine(two_days_ago, time(2, 13, 5), VN).timestamp()
+    recorder = Recorder(media, site_name="Công an xã Ngũ Đoan", tz=VN, settings=RecorderSettings(retention=NO_RETENTION))
+    recorder.start()
+    try:
+        camera = recorder.add_camera(CameraInfo(camera_id, "Camera 1", "Đường 402"), SHORT)
+        with open_feed(clip, wall_start=early) as feed:
+            feed.start(camera)
+            trigger = next(i for i, packet in enumerate(feed.packets) if packet.wall >= early + 8.2)
+            feed.play(camera, feed.packets[:trigger])
+            handle = camera.start_clip(duration=2.0, pre_roll=3.0, reason="motion", trigger=early + 8.2)
+            feed.play(camera, feed.packets[trigger:])
+            feed.end(camera)
+        assert handle.wait(30) is not None
+        with open_feed(clip, wall_start=early + 12 * 3600, session_id=2) as feed:
+            feed.run(camera)
+        removed = recorder.add_camera(CameraInfo(REMOVED_CAMERA, "Camera cũ"), SHORT)
+        with open_feed(clip, wall_start=early + 86_400, session_id=3) as feed:
+            feed.run(removed)
+        drain(recorder)
+        export = recorder.export_evidence(
+            ExportRequest(
+                camera_id,
+                datetime.fromtimestamp(early + 5.3, VN),
+                datetime.fromtimestamp(early + 10.5, VN),
+                CASE,
+                "Thiếu úy Nguyễn Văn A",
+                "trucban",
+            )
+        )
+    finally:
+        assert recorder.stop()
+    return Footage(
+        day=two_days_ago.isoformat(),
+        next_day=(two_days_ago + timedelta(days=1)).isoformat(),
+        export_id=export.export_id,
+        export_video=export.videos[0].name,
+    )
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_tree_pages_and_signed_playback(
+    media_hass: HomeAssistant,
+    browser: Any,
+    simulator: CameraSimulator,
+    av_clip: Path,
+    tmp_path: Path,
+    off_loop: list[str],
+) -> None:
+    hass = media_hass
+    media = tmp_path / "media"
+    site_a = site_with(hass, simulator, [1, 2], "Trạm A")
+    site_b = site_with(hass, simulator, [3], "Trạm B")
+    camera_1, camera_2 = camera_ids(site_a)
+    (camera_3,) = camera_ids(site_b)
+    footage = await hass.async_add_executor_job(write_footage, media, av_clip, camera_1)
+    await setup_site(hass, site_a)  # the integration's setup loads every site
+    assert site_b.state is ConfigEntryState.LOADED
+    ui = await browser()
+
+    # The root: the sites by name, then the camera no site has any more, then the evidence.
+    root = await ui.browse()
+    assert root["title"] == "Ngũ Đoan Cameras"
+    assert [child["title"] for child in root["children"]] == [
+        "Trạm A",
+        "Trạm B",
+        "Removed cameras",
+        "Evidence exports",
+    ]
+    assert all(child["can_expand"] and not child["can_play"] for child in root["children"])
+
+    # Site → its cameras by name (and place) → the days with footage, newest first.
+    site_page = await ui.child("", "Trạm A")
+    assert site_page == f"site/{site_a.entry_id}"
+    assert await ui.titles(site_page) == ["Camera 1 (Đường 402)", "Camera 2 (Đường 402)"]
+    camera_page = await ui.child(site_page, "Camera 1 (Đường 402)")
+    assert camera_page == f"site/{site_a.entry_id}/{camera_1}"
+    assert await ui.titles(camera_page) == [footage.day]
+    assert await ui.titles(await ui.child(site_page, "Camera 2 (Đường 402)")) == []
+
+    # A day → its event clips, then its hours; an hour → its segments, each titled by its start and length.
+    day_page = await ui.child(camera_page, footage.day)
+    assert await ui.titles(day_page) == ["Event clips (1)", "02:00–03:00", "14:00–15:00"]
+    hour_page = await ui.child(day_page, "02:00–03:00")
+    assert hour_page == f"{camera_page}/{footage.day}/02"
+    hour = await ui.browse(hour_page)
+    assert hour["title"] == f"Camera 1 (Đường 402) · {footage.day} 02:00–03:00"
+    assert [child["title"] for child in hour["children"]] == ["02:13:05 (4 s)", "02:13:09 (4 s)", "02:13:13 (4 s)"]
+    assert all(child["can_play"] and not child["can_expand"] for child in hour["children"])
+    segment = str(hour["children"][1]["media_content_id"]).removeprefix(f"{SOURCE}/")
+    assert segment == f"file/recordings/{camera_1}/{footage.day}/02-13-09.mp4"
+    assert await ui.titles(f"{day_page}/14") == ["14:13:05 (4 s)", "14:13:09 (4 s)", "14:13:13 (4 s)"]
+    assert await ui.titles(f"{day_page}/03") == []  # an hour without footage is an empty page
+
+    # Each plays through Home Assistant's HTTP server: signed URL, the file's own bytes.
+    body = await ui.play(segment, media)
+    assert body[4:8] == b"ftyp"
+    clips_page = await ui.child(day_page, "Event clips (1)")
+    assert clips_page == f"{day_page}/clips"
+    assert await ui.titles(clips_page) == ["02:13:10 (5 s, motion)"]
+    clip = await ui.child(clips_page, "02:13:10 (5 s, motion)")
+    assert clip == f"file/clips/{camera_1}/{footage.day}/02-13-10.mp4"
+    await ui.play(clip, media)
+    # Browsing a video's own id (what a notification links) shows that video, playable.
+    linked = await ui.browse(clip)
+    assert (linked["title"], linked["can_play"]) == (f"{footage.day} 02:13:10 (5 s, motion)", True)
+
+    # Evidence: every export, newest first, titled by what it covers, the camera and the case.
+    exports = await ui.browse(await ui.child("", "Evidence exports"))
+    (export,) = exports["children"]
+    export_page = str(export["media_content_id"]).removeprefix(f"{SOURCE}/")
+    assert export_page == f"file/exports/{footage.export_id}"  # the id export_evidence answers
+    assert export["title"].startswith(f"{footage.day} 02:13:10–02:13:1")
+    assert export["title"].endswith(f" · Camera 1 (Đường 402) · {CASE}")
+    assert await ui.titles(export_page) == [footage.export_video]  # videos only: not the manifest or the sums
+    await ui.play(await ui.child(export_page, footage.export_video), media)
+
+    # The removed camera: listed by its id, with its footage browsable and playable like any other.
+    removed = await ui.child("", "Removed cameras")
+    assert await ui.titles(removed) == [REMOVED_CAMERA]
+    removed_camera = await ui.child(removed, REMOVED_CAMERA)
+    assert removed_camera == f"removed/{REMOVED_CAMERA}"
+    assert await ui.titles(removed_camera) == [footage.next_day]
+    removed_hour = await ui.child(await ui.child(removed_camera, footage.next_day), "02:00–03:00")
+    await ui.play(await ui.child(removed_hour, "02:13:05 (4 s)"), media)
+    # A camera of another site is not the removed cameras', nor this site's.
+    assert not (await ui.call("browse_media", f"removed/{camera_1}"))["success"]
+    assert not (await ui.call("browse_media", f"site/{site_b.entry_id}/{camera_1}"))["success"]
+    assert await ui.titles(f"site/{site_b.entry_id}") == ["Camera 3 (Đường 402)"]
+    assert await ui.titles(f"site/{site_b.entry_id}/{camera_3}") == []
+
+    # In Vietnamese the fixed labels are Vietnamese; times and days read the same.
+    hass.config.language = "vi"
+    assert (await ui.titles())[2:] == ["Camera đã gỡ", "Chứng cứ trích xuất"]
+    assert await ui.titles(day_page) == ["Đoạn video sự việc (1)", "02:00–03:00", "14:00–15:00"]
+    assert await ui.titles(clips_page) == ["02:13:10 (5 s, chuyển động)"]
+
+    # Folders are not videos.
+    for folder in (day_page, export_page):
+        answer = await ui.call("resolve_media", folder)
+        assert answer["error"]["code"] == "resolve_media_failed", answer
+        assert answer["error"]["message"] == "That is a folder of recordings, not a video"
+
+    assert not off_loop
+    assert await hass.config_entries.async_unload(site_b.entry_id)
+    await unload_site(hass, site_a)
+
+    # With no site running, the media browser says so instead of failing.
+    answer = await ui.call("browse_media", "")
+    assert answer["error"] == {"code": "browse_media_failed", "message": "No Ngũ Đoan Cameras site is running"}
+    with pytest.raises(media_source.Unresolvable) as refused:
+        await media_source.async_resolve_media(hass, f"{SOURCE}/{segment}", None)
+    assert refused.value.translation_key == "no_site_loaded"
