@@ -9,10 +9,9 @@ hand out). Pages are read through `media_source/browse_media` on the websocket, 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -23,12 +22,12 @@ import pytest
 from homeassistant.components import media_source
 from homeassistant.components.media_player.errors import BrowseError
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
-from custom_components.ngu_doan_cameras.const import DOMAIN, EVENT_MOTION
+from custom_components.ngu_doan_cameras.const import DOMAIN
 from custom_components.ngu_doan_cameras.engine.recording import (
     CameraInfo,
     ExportRequest,
@@ -36,10 +35,9 @@ from custom_components.ngu_doan_cameras.engine.recording import (
     RecorderSettings,
 )
 from custom_components.ngu_doan_cameras.engine.recording.database import IndexDatabase
-from custom_components.ngu_doan_cameras.media_source import camera_title
 
 from .conftest import camera_data
-from .helpers import make_site, setup_site, unload_site, wait_until
+from .helpers import make_site, setup_site, unload_site
 from .media_feed import open_feed
 from .recording_support import NO_RETENTION, SHORT, av_clip, clip_folder, drain
 from .simulator import CameraSimulator
@@ -50,6 +48,8 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SOURCE = f"media-source://{DOMAIN}"
 REMOVED_CAMERA = "01JREMOVEDCAMERA0000000000"  # footage of a camera no site has any more
 CASE = "Vụ 12/2026 - trộm xe"
+DASH = "\u2013"  # between two times in titles
+HOUR_02, HOUR_14 = f"02:00{DASH}03:00", f"14:00{DASH}15:00"
 RECORDING_OFF = {
     "mode": "off",
     "retention_days": 30,
@@ -85,32 +85,35 @@ async def media_hass(hass: HomeAssistant, tmp_path: Path) -> HomeAssistant:
 
 
 @pytest.fixture
-def off_loop(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Index queries, file checks and folder listings made on the event loop's thread: there must be
-    none (SQLite and the disk block). HTTP and websocket clients are the test's, so this is narrower
-    than the `loop_guard` fixture."""
+def off_loop(hass: HomeAssistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Index queries, and links followed, files checked or folders listed in the test's media folder, made
+    on the event loop's thread: there must be none (SQLite and the disk block). Narrower than the
+    `loop_guard` fixture, which would also catch the test's own HTTP and websocket clients."""
     calls: list[str] = []
 
-    def guard(owner: Any, name: str) -> None:
+    def guard(owner: Any, name: str, *, any_path: bool = False) -> None:
         original = getattr(owner, name)
 
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            if threading.get_ident() == hass.loop_thread_id:
-                calls.append(f"{name}{args[:2]!r}")
+            on_loop = threading.get_ident() == hass.loop_thread_id
+            if on_loop and (any_path or str(args[0]).startswith(str(tmp_path))):
+                calls.append(f"{name}({args[0]!r})")
             return original(*args, **kwargs)
 
         monkeypatch.setattr(owner, name, guarded)
 
-    guard(IndexDatabase, "_run")
+    guard(IndexDatabase, "_run", any_path=True)
     guard(Path, "is_file")
     guard(os, "scandir")
+    guard(os.path, "realpath")
     yield calls
     assert not calls, f"blocking calls on the event loop: {calls}"
 
 
 def site_with(hass: HomeAssistant, sim: CameraSimulator, numbers: list[int], title: str, **recording: Any) -> Any:
     entry = make_site(hass, [camera_data(sim, n) for n in numbers], title=title)
-    hass.config_entries.async_update_entry(entry, options={**entry.options, "recording": {**RECORDING_OFF, **recording}})
+    options = {**entry.options, "recording": {**RECORDING_OFF, **recording}}
+    hass.config_entries.async_update_entry(entry, options=options)
     return entry
 
 
@@ -200,7 +203,8 @@ def write_footage(media: Path, clip: Path, camera_id: str) -> Footage:
     next day. Written by the engine's recorder, stopped before Home Assistant opens the same index."""
     two_days_ago = datetime.now(VN).date() - timedelta(days=2)
     early = datetime.combine(two_days_ago, time(2, 13, 5), VN).timestamp()
-    recorder = Recorder(media, site_name="Công an xã Ngũ Đoan", tz=VN, settings=RecorderSettings(retention=NO_RETENTION))
+    settings = RecorderSettings(retention=NO_RETENTION)
+    recorder = Recorder(media, site_name="Công an xã Ngũ Đoan", tz=VN, settings=settings)
     recorder.start()
     try:
         camera = recorder.add_camera(CameraInfo(camera_id, "Camera 1", "Đường 402"), SHORT)
@@ -238,24 +242,42 @@ def write_footage(media: Path, clip: Path, camera_id: str) -> Footage:
     )
 
 
-@pytest.mark.usefixtures("socket_enabled")
-async def test_tree_pages_and_signed_playback(
-    media_hass: HomeAssistant,
-    browser: Any,
-    simulator: CameraSimulator,
-    av_clip: Path,
-    tmp_path: Path,
-    off_loop: list[str],
-) -> None:
+@dataclass(frozen=True)
+class Sites:
+    """Two running sites over engine-written footage (site A: cameras 1 and 2; site B: camera 3)."""
+
+    a: MockConfigEntry
+    b: MockConfigEntry
+    camera_1: str
+    camera_3: str
+    footage: Footage
+    media: Path
+
+
+@pytest.fixture
+async def sites(
+    media_hass: HomeAssistant, simulator: CameraSimulator, av_clip: Path, tmp_path: Path, socket_enabled: None
+) -> AsyncIterator[Sites]:
     hass = media_hass
     media = tmp_path / "media"
     site_a = site_with(hass, simulator, [1, 2], "Trạm A")
     site_b = site_with(hass, simulator, [3], "Trạm B")
-    camera_1, camera_2 = camera_ids(site_a)
-    (camera_3,) = camera_ids(site_b)
+    camera_1 = camera_ids(site_a)[0]
     footage = await hass.async_add_executor_job(write_footage, media, av_clip, camera_1)
     await setup_site(hass, site_a)  # the integration's setup loads every site
     assert site_b.state is ConfigEntryState.LOADED
+    yield Sites(site_a, site_b, camera_1, camera_ids(site_b)[0], footage, media)
+    if site_b.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(site_b.entry_id)
+    await unload_site(hass, site_a)
+
+
+async def test_tree_pages_and_signed_playback(
+    media_hass: HomeAssistant, browser: Any, sites: Sites, off_loop: list[str]
+) -> None:
+    hass = media_hass
+    site_a, site_b, camera_1, camera_3 = sites.a, sites.b, sites.camera_1, sites.camera_3
+    footage, media = sites.footage, sites.media
     ui = await browser()
 
     # The root: the sites by name, then the camera no site has any more, then the evidence.
@@ -280,11 +302,11 @@ async def test_tree_pages_and_signed_playback(
 
     # A day → its event clips, then its hours; an hour → its segments, each titled by its start and length.
     day_page = await ui.child(camera_page, footage.day)
-    assert await ui.titles(day_page) == ["Event clips (1)", "02:00–03:00", "14:00–15:00"]
-    hour_page = await ui.child(day_page, "02:00–03:00")
+    assert await ui.titles(day_page) == ["Event clips (1)", HOUR_02, HOUR_14]
+    hour_page = await ui.child(day_page, HOUR_02)
     assert hour_page == f"{camera_page}/{footage.day}/02"
     hour = await ui.browse(hour_page)
-    assert hour["title"] == f"Camera 1 (Đường 402) · {footage.day} 02:00–03:00"
+    assert hour["title"] == f"Camera 1 (Đường 402) · {footage.day} {HOUR_02}"
     assert [child["title"] for child in hour["children"]] == ["02:13:05 (4 s)", "02:13:09 (4 s)", "02:13:13 (4 s)"]
     assert all(child["can_play"] and not child["can_expand"] for child in hour["children"])
     segment = str(hour["children"][1]["media_content_id"]).removeprefix(f"{SOURCE}/")
@@ -310,7 +332,7 @@ async def test_tree_pages_and_signed_playback(
     (export,) = exports["children"]
     export_page = str(export["media_content_id"]).removeprefix(f"{SOURCE}/")
     assert export_page == f"file/exports/{footage.export_id}"  # the id export_evidence answers
-    assert export["title"].startswith(f"{footage.day} 02:13:10–02:13:1")
+    assert export["title"].startswith(f"{footage.day} 02:13:10{DASH}02:13:1")
     assert export["title"].endswith(f" · Camera 1 (Đường 402) · {CASE}")
     assert await ui.titles(export_page) == [footage.export_video]  # videos only: not the manifest or the sums
     await ui.play(await ui.child(export_page, footage.export_video), media)
@@ -321,7 +343,7 @@ async def test_tree_pages_and_signed_playback(
     removed_camera = await ui.child(removed, REMOVED_CAMERA)
     assert removed_camera == f"removed/{REMOVED_CAMERA}"
     assert await ui.titles(removed_camera) == [footage.next_day]
-    removed_hour = await ui.child(await ui.child(removed_camera, footage.next_day), "02:00–03:00")
+    removed_hour = await ui.child(await ui.child(removed_camera, footage.next_day), HOUR_02)
     await ui.play(await ui.child(removed_hour, "02:13:05 (4 s)"), media)
     # A camera of another site is not the removed cameras', nor this site's.
     assert not (await ui.call("browse_media", f"removed/{camera_1}"))["success"]
@@ -332,7 +354,7 @@ async def test_tree_pages_and_signed_playback(
     # In Vietnamese the fixed labels are Vietnamese; times and days read the same.
     hass.config.language = "vi"
     assert (await ui.titles())[2:] == ["Camera đã gỡ", "Chứng cứ trích xuất"]
-    assert await ui.titles(day_page) == ["Đoạn video sự việc (1)", "02:00–03:00", "14:00–15:00"]
+    assert await ui.titles(day_page) == ["Đoạn video sự việc (1)", HOUR_02, HOUR_14]
     assert await ui.titles(clips_page) == ["02:13:10 (5 s, chuyển động)"]
 
     # Folders are not videos.
@@ -351,3 +373,92 @@ async def test_tree_pages_and_signed_playback(
     with pytest.raises(media_source.Unresolvable) as refused:
         await media_source.async_resolve_media(hass, f"{SOURCE}/{segment}", None)
     assert refused.value.translation_key == "no_site_loaded"
+
+
+# --- what no client may reach ------------------------------------------------------------------------------
+
+
+def plant_links(sites: Sites) -> Path:
+    """Links inside the recordings folder that point out of it, named like a segment and like an export's
+    video; returns the file they point at."""
+    outside = sites.media.parent / "outside.mp4"
+    outside.write_bytes(b"not footage of this integration")
+    root = sites.media / "ngu_doan_cameras"
+    (root / "recordings" / sites.camera_1 / sites.footage.day / "03-00-00.mp4").symlink_to(outside)
+    (root / "exports" / sites.footage.export_id / "leak.mp4").symlink_to(outside)
+    return outside
+
+
+async def test_identifiers_outside_the_recordings_are_refused(
+    media_hass: HomeAssistant, browser: Any, sites: Sites, off_loop: list[str]
+) -> None:
+    hass = media_hass
+    a, b, camera_1, day, export_id = sites.a.entry_id, sites.b.entry_id, sites.camera_1, sites.footage.day, ""
+    export_id = sites.footage.export_id
+    await hass.async_add_executor_job(plant_links, sites)
+    unsafe = [
+        "file/../../etc/passwd",
+        "file/recordings/../../../etc/passwd",
+        f"file/recordings/{camera_1}/{day}/../../../../../etc/passwd",
+        "file//etc/passwd",
+        f"file/recordings/{camera_1}\x00/{day}/02-13-05.mp4",
+        "file/recordings\\..\\..\\etc\\passwd",
+        f"file/recordings/{camera_1}/{day}/03-00-00.mp4",  # the planted link
+        f"file/exports/{export_id}/leak.mp4",  # likewise, in an export
+        f"file/exports/{export_id}/../../recordings.db",
+        f"site/{a}/{'x' * 700}",
+    ]
+    unknown = [
+        "nonsense",
+        "site",
+        "site/",
+        f"site/{a}/..",
+        f"site/{a}/../{camera_1}",
+        f"site/{a}/{camera_1}/2026-13-45",
+        f"site/{a}/{camera_1}/{day}/24",
+        f"site/{a}/{camera_1}/{day}/clips/x",
+        "removed/..",
+        "exports/x",
+        "file/exports",
+        f"file/exports/.tmp-{export_id}",
+        f"file/exports/{export_id}/manifest.json",
+        f"file/exports/{export_id}/SHA256SUMS",
+        f"file/recordings/{camera_1}/{day}/04-00-00.mp4",  # likewise
+        f"file/recordings/{camera_1}/{day}",
+        f"file/motion/{camera_1}/snapshot.jpg",
+        "file/recordings.db",
+    ]
+    # Well formed folders that are not there: nothing to list (and a folder is never a video).
+    missing_folders = [
+        "site/01JUNKNOWNENTRY0000000000",
+        f"site/{b}/{camera_1}",  # a camera of another site
+        f"removed/{camera_1}",  # a camera a site has
+        "file/exports/20260101-000000_cam_case_abcdef",  # an export never made
+    ]
+    cases = [
+        *((identifier, "recording_unsafe_path", "recording_unsafe_path") for identifier in unsafe),
+        *((identifier, "media_unknown_item", "media_unknown_item") for identifier in unknown),
+        *((identifier, "media_unknown_item", "media_not_playable") for identifier in missing_folders),
+    ]
+    for identifier, browse_key, resolve_key in cases:
+        with pytest.raises(BrowseError) as browsing:
+            await media_source.async_browse_media(hass, f"{SOURCE}/{identifier}")
+        with pytest.raises(media_source.Unresolvable) as resolving:
+            await media_source.async_resolve_media(hass, f"{SOURCE}/{identifier}", None)
+        keys = (browsing.value.translation_key, resolving.value.translation_key)
+        assert keys == (browse_key, resolve_key), identifier
+
+    # On the websocket: a clear message, never an exception (nor the file the link points at).
+    ui = await browser()
+    answer = await ui.call("resolve_media", f"file/recordings/{camera_1}/{day}/03-00-00.mp4")
+    assert answer["error"] == {
+        "code": "resolve_media_failed",
+        "message": "That name would lead outside the recordings folder",
+    }
+    answer = await ui.call("browse_media", f"site/{b}/{camera_1}")
+    assert answer["error"] == {
+        "code": "browse_media_failed",
+        "message": "There is no such recording, clip or export (retention may have deleted it)",
+    }
+    # The export's page lists its real video only, not the link planted beside it.
+    assert await ui.titles(f"file/exports/{export_id}") == [sites.footage.export_video]

@@ -35,7 +35,7 @@ from .const import CONF_LOCATION, DOMAIN
 from .data import NguDoanConfigEntry, camera_subentries
 from .engine.recording import RecordingError, RecordingErrorKind
 from .media_ids import local_url
-from .media_nodes import SITE, BadIdentifierError, Node, camera_identifier, parse_identifier
+from .media_nodes import SITE, BadIdentifierError, Node, camera_identifier
 from .media_tree import MP4, CameraRef, MediaNotFoundError, MediaTree, cameras_page, labels_for
 
 _LOGGER = logging.getLogger(__name__)
@@ -82,6 +82,10 @@ class _Sites:
         return CameraRef(node.camera_node, node.camera_id, title)
 
 
+class NotPlayableError(ValueError):
+    """A folder was asked to play."""
+
+
 class NguDoanMediaSource(MediaSource):
     """Browse and play the footage of every site (they share one media folder and index)."""
 
@@ -94,16 +98,12 @@ class NguDoanMediaSource(MediaSource):
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         """A page of the tree (see media_nodes.py for the identifiers)."""
         sites = self._sites(BrowseError)
-        tree, node = self._tree_and_node(sites, item.identifier, BrowseError)
-        return await self._async_run(BrowseError, self._page, tree, node, sites)
+        return await self._async_run(BrowseError, self._page, self._tree(sites), item.identifier, sites)
 
     async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
         """A video's URL under Home Assistant's local media (signed by the media browser for its user)."""
-        sites = self._sites(Unresolvable)
-        tree, node = self._tree_and_node(sites, item.identifier, Unresolvable)
-        if node.kind not in _PLAYABLE:
-            raise _error(Unresolvable, "media_not_playable")
-        media_path = await self._async_run(Unresolvable, tree.media_path, node)
+        tree = self._tree(self._sites(Unresolvable))
+        media_path = await self._async_run(Unresolvable, self._media_path, tree, item.identifier)
         return PlayMedia(local_url(media_path), MP4)
 
     # --- the event loop's side ---------------------------------------------------------------------------
@@ -130,24 +130,22 @@ class NguDoanMediaSource(MediaSource):
             names.update(titles)
         return _Sites({entry.entry_id: entry for entry in entries}, cameras, names)
 
-    def _tree_and_node(
-        self, sites: _Sites, identifier: str | None, error: type[HomeAssistantError]
-    ) -> tuple[MediaTree, Node]:
+    def _tree(self, sites: _Sites) -> MediaTree:
         # Every site records into the same folder and index (recording.py): any of them reaches it.
         recorder = next(iter(sites.loaded.values())).runtime_data.recorder
-        try:
-            node = parse_identifier(identifier, recorder.layout)
-        except BadIdentifierError as err:
-            _LOGGER.debug("Refused media identifier %r: %s", identifier, err)
-            raise _error(error, "recording_unsafe_path" if err.unsafe else "media_unknown_item") from err
-        return MediaTree(recorder.index, recorder.layout, labels_for(self.hass.config.language)), node
+        return MediaTree(recorder.index, recorder.layout, labels_for(self.hass.config.language))
 
     async def _async_run[T](self, error: type[HomeAssistantError], work: Callable[..., T], *args: object) -> T:
-        """Run blocking index and disk work in the executor; what it refuses becomes `error`."""
+        """Run `work` (parsing, the index, the disk: all blocking) in the executor; refusals become `error`."""
         try:
             return await self.hass.async_add_executor_job(work, *args)
+        except BadIdentifierError as err:
+            _LOGGER.debug("Refused media identifier %r: %s", args[1], err)
+            raise _error(error, "recording_unsafe_path" if err.unsafe else "media_unknown_item") from err
         except MediaNotFoundError as err:
             raise _error(error, "media_unknown_item") from err
+        except NotPlayableError as err:
+            raise _error(error, "media_not_playable") from err
         except RecordingError as err:
             key = "recording_unsafe_path" if err.kind is RecordingErrorKind.UNSAFE_PATH else "recording_storage_error"
             raise _error(error, key) from err
@@ -157,8 +155,17 @@ class NguDoanMediaSource(MediaSource):
 
     # --- the executor's side ------------------------------------------------------------------------------
 
-    def _page(self, tree: MediaTree, node: Node, sites: _Sites) -> BrowseMediaSource:
-        """The page `node` names (blocking: the index, and for an export its folder)."""
+    @staticmethod
+    def _media_path(tree: MediaTree, identifier: str | None) -> str:
+        """The path under the media folder of the video `identifier` names (checked on disk: blocking)."""
+        node = tree.node(identifier)
+        if node.kind not in _PLAYABLE:
+            raise NotPlayableError(node.kind)
+        return tree.media_path(node)
+
+    def _page(self, tree: MediaTree, identifier: str | None, sites: _Sites) -> BrowseMediaSource:
+        """The page `identifier` names (blocking: the layout follows links, the index, an export's folder)."""
+        node = tree.node(identifier)
         match node.kind:
             case "root":
                 site_folders = sorted(

@@ -20,7 +20,7 @@ from homeassistant.components.media_source import BrowseMediaSource
 
 from .const import DOMAIN
 from .engine.recording import ClipInfo, ExportInfo, RecordingIndex, RecordingLayout, SegmentInfo
-from .media_nodes import CLIPS, EXPORT_VIDEO, EXPORTS, REMOVED, Node, file_identifier
+from .media_nodes import CLIPS, EXPORT_VIDEO, EXPORTS, REMOVED, Node, file_identifier, parse_identifier
 
 MP4 = "video/mp4"
 DASH = "\u2013"  # an en dash between two times
@@ -101,6 +101,13 @@ class MediaTree:
         self._index = index
         self._layout = layout
         self._labels = labels
+
+    def node(self, identifier: str | None) -> Node:
+        """What `identifier` names (BadIdentifierError if nothing this integration makes).
+
+        Blocking: a `file/...` path is checked with its links followed.
+        """
+        return parse_identifier(identifier, self._layout)
 
     # --- folders above the footage -------------------------------------------------------------------
 
