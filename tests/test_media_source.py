@@ -9,6 +9,7 @@ hand out). Pages are read through `media_source/browse_media` on the websocket, 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -22,12 +23,12 @@ import pytest
 from homeassistant.components import media_source
 from homeassistant.components.media_player.errors import BrowseError
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
-from custom_components.ngu_doan_cameras.const import DOMAIN
+from custom_components.ngu_doan_cameras.const import DOMAIN, EVENT_MOTION
 from custom_components.ngu_doan_cameras.engine.recording import (
     CameraInfo,
     ExportRequest,
@@ -37,7 +38,7 @@ from custom_components.ngu_doan_cameras.engine.recording import (
 from custom_components.ngu_doan_cameras.engine.recording.database import IndexDatabase
 
 from .conftest import camera_data
-from .helpers import make_site, setup_site, unload_site
+from .helpers import make_site, setup_site, unload_site, wait_for_state, wait_until
 from .media_feed import open_feed
 from .recording_support import NO_RETENTION, SHORT, av_clip, clip_folder, drain
 from .simulator import CameraSimulator
@@ -462,3 +463,101 @@ async def test_identifiers_outside_the_recordings_are_refused(
     }
     # The export's page lists its real video only, not the link planted beside it.
     assert await ui.titles(f"file/exports/{export_id}") == [sites.footage.export_video]
+
+
+# --- live footage: the ids the actions and the motion event hand out -------------------------------------
+
+
+async def complete_segment(hass: HomeAssistant, entry: MockConfigEntry, camera_id: str) -> Any:
+    """Wait (at most a minute) for a camera's first complete segment in the index."""
+    index = entry.runtime_data.recorder.index
+
+    def complete() -> Any:
+        for day in index.days(camera_id):
+            for segment in index.segments_of_day(camera_id, day):
+                if segment.state == "complete":
+                    return segment
+        return None
+
+    async with asyncio.timeout(60):
+        while (segment := await hass.async_add_executor_job(complete)) is None:
+            await asyncio.sleep(0.2)
+    return segment
+
+
+async def test_action_and_event_ids_play(media_hass: HomeAssistant, browser: Any, simulator: CameraSimulator) -> None:
+    hass = media_hass
+    media = Path(hass.config.media_dirs["local"])
+    motions: list[Event[Any]] = []
+
+    @callback
+    def record_motion(event: Event[Any]) -> None:
+        if event.data.get("clip_media_id"):
+            motions.append(event)
+
+    hass.bus.async_listen(EVENT_MOTION, record_motion)
+    entry = make_site(hass, [camera_data(simulator, 1, detection=FAST_DETECTION), camera_data(simulator, 2)])
+    options = {**entry.options, "recording": {**RECORDING_OFF, "mode": "continuous"}}
+    hass.config_entries.async_update_entry(entry, options=options)
+    await setup_site(hass, entry)
+    camera_1, camera_2 = camera_ids(entry)
+    ui = await browser()
+    index = entry.runtime_data.recorder.index
+    await wait_for_state(hass, "sensor.camera_2_recording", "recording", timeout=30)
+
+    # A clip on request: its id plays, with the file's bytes once it is complete.
+    response = await hass.services.async_call(
+        DOMAIN, "record_clip", {"entity_id": "camera.camera_2", "pre_roll": 3, "duration": 2},
+        blocking=True, return_response=True,
+    )  # fmt: skip
+    assert response is not None
+    clip = str(response["camera.camera_2"]["media_id"]).removeprefix(f"{SOURCE}/")
+    async with asyncio.timeout(30):
+        while (info := await hass.async_add_executor_job(index.clip, clip.removeprefix("file/"))) is None or (
+            info.state != "complete"
+        ):
+            await asyncio.sleep(0.2)
+    await ui.play(clip, media)
+    assert (await ui.browse(clip))["can_play"]
+
+    # The motion event's clip (still being written while the picture moves): browsable and served.
+    await wait_until(lambda: any(event.data["camera_id"] == camera_1 for event in motions), timeout=40)
+    motion_clip = str(motions[0].data["clip_media_id"]).removeprefix(f"{SOURCE}/")
+    assert motion_clip.startswith(f"file/clips/{camera_1}/")
+    assert (await ui.browse(motion_clip))["can_play"]
+    url = await ui.resolve(motion_clip)
+    response_motion = await ui.anonymous.get(str(url))
+    assert response_motion.status == 200
+    assert response_motion.headers["Content-Type"] == "video/mp4"
+
+    # Continuous footage shows up in the tree under today and its hour, and plays.
+    segment = await complete_segment(hass, entry, camera_2)
+    local = datetime.fromtimestamp(segment.start, VN)
+    hour_page = f"site/{entry.entry_id}/{camera_2}/{segment.day}/{local:%H}"
+    assert (
+        await ui.child(f"site/{entry.entry_id}/{camera_2}", segment.day)
+        == f"site/{entry.entry_id}/{camera_2}/{segment.day}"
+    )
+    hour_ids = [child["media_content_id"] for child in (await ui.browse(hour_page))["children"]]
+    assert f"{SOURCE}/file/{segment.path}" in hour_ids
+    await ui.play(f"file/{segment.path}", media)
+
+    # Evidence exported by the action: its id is the export's folder, whose video plays.
+    answer = await hass.services.async_call(
+        DOMAIN, "export_evidence",
+        {
+            "camera": "camera.camera_2",
+            "start": datetime.fromtimestamp(segment.start + 1, VN),
+            "end": datetime.fromtimestamp(segment.end - 1, VN),
+            "case_reference": CASE,
+            "requested_by": "Thiếu úy Nguyễn Văn A",
+        },
+        blocking=True, return_response=True,
+    )  # fmt: skip
+    assert answer is not None
+    export = str(answer["media_id"]).removeprefix(f"{SOURCE}/")
+    assert export == f"file/exports/{answer['export_id']}"
+    (video,) = await ui.titles(export)
+    assert video in answer["files"]
+    await ui.play(await ui.child(export, video), media)
+    await unload_site(hass, entry)
