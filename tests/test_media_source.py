@@ -317,6 +317,7 @@ async def test_tree_pages_and_signed_playback(
 
     # Each plays through Home Assistant's HTTP server: signed URL, the file's own bytes.
     body = await ui.play(segment, media)
+    assert (await ui.browse(segment))["title"] == f"{footage.day} 02:13:09 (4 s)"
     assert body[4:8] == b"ftyp"
     clips_page = await ui.child(day_page, "Event clips (1)")
     assert clips_page == f"{day_page}/clips"
@@ -336,7 +337,9 @@ async def test_tree_pages_and_signed_playback(
     assert export["title"].startswith(f"{footage.day} 02:13:10{DASH}02:13:1")
     assert export["title"].endswith(f" · Camera 1 (Đường 402) · {CASE}")
     assert await ui.titles(export_page) == [footage.export_video]  # videos only: not the manifest or the sums
-    await ui.play(await ui.child(export_page, footage.export_video), media)
+    export_video = await ui.child(export_page, footage.export_video)
+    await ui.play(export_video, media)
+    assert (await ui.browse(export_video))["title"] == footage.export_video
 
     # The removed camera: listed by its id, with its footage browsable and playable like any other.
     removed = await ui.child("", "Removed cameras")
@@ -415,6 +418,7 @@ async def test_identifiers_outside_the_recordings_are_refused(
         "site/",
         f"site/{a}/..",
         f"site/{a}/../{camera_1}",
+        f"site/{a}/{camera_1}/yesterday",
         f"site/{a}/{camera_1}/2026-13-45",
         f"site/{a}/{camera_1}/{day}/24",
         f"site/{a}/{camera_1}/{day}/clips/x",
@@ -424,6 +428,7 @@ async def test_identifiers_outside_the_recordings_are_refused(
         f"file/exports/.tmp-{export_id}",
         f"file/exports/{export_id}/manifest.json",
         f"file/exports/{export_id}/SHA256SUMS",
+        f"file/exports/20260101-000000_cam_case_abcdef/{sites.footage.export_video}",  # of no export
         f"file/recordings/{camera_1}/{day}/04-00-00.mp4",  # likewise
         f"file/recordings/{camera_1}/{day}",
         f"file/motion/{camera_1}/snapshot.jpg",
@@ -464,6 +469,24 @@ async def test_identifiers_outside_the_recordings_are_refused(
     # The export's page lists its real video only, not the link planted beside it.
     assert await ui.titles(f"file/exports/{export_id}") == [sites.footage.export_video]
 
+    # A clip file the index has not heard of yet (a clip asked a moment ago) plays already.
+    fresh = f"file/clips/{camera_1}/{day}/05-00-00.mp4"
+    clip = sites.media / "ngu_doan_cameras" / fresh.removeprefix("file/")
+    await hass.async_add_executor_job(clip.write_bytes, b"\x00\x00\x00\x18ftypisom")
+    assert (await ui.browse(fresh))["title"] == f"{day} 05-00-00.mp4"
+    assert await ui.play(fresh, sites.media) == b"\x00\x00\x00\x18ftypisom"
+
+    # An export whose folder went missing is not there; one whose folder is no folder cannot be read.
+    folder = sites.media / "ngu_doan_cameras" / "exports" / export_id
+    await hass.async_add_executor_job(folder.rename, sites.media / "moved")
+    answer = await ui.call("browse_media", f"file/exports/{export_id}")
+    assert answer["error"]["message"] == "There is no such recording, clip or export (retention may have deleted it)"
+    await hass.async_add_executor_job(folder.write_bytes, b"")
+    answer = await ui.call("browse_media", f"file/exports/{export_id}")
+    assert (
+        answer["error"]["message"] == "The recordings folder cannot be written or read (disk full, read-only or gone)"
+    )
+
 
 # --- live footage: the ids the actions and the motion event hand out -------------------------------------
 
@@ -496,14 +519,18 @@ async def test_action_and_event_ids_play(media_hass: HomeAssistant, browser: Any
             motions.append(event)
 
     hass.bus.async_listen(EVENT_MOTION, record_motion)
-    entry = make_site(hass, [camera_data(simulator, 1, detection=FAST_DETECTION), camera_data(simulator, 2)])
+    # Detection starts off: motion that starts before the main stream records has no clip to link.
+    detection_off = {**FAST_DETECTION, "enabled": False}
+    entry = make_site(hass, [camera_data(simulator, n, detection=detection_off) for n in (1, 2)])
     options = {**entry.options, "recording": {**RECORDING_OFF, "mode": "continuous"}}
     hass.config_entries.async_update_entry(entry, options=options)
     await setup_site(hass, entry)
     camera_1, camera_2 = camera_ids(entry)
     ui = await browser()
     index = entry.runtime_data.recorder.index
-    await wait_for_state(hass, "sensor.camera_2_recording", "recording", timeout=30)
+    await wait_for_state(hass, "sensor.camera_1_recording", "recording", timeout=60)
+    await wait_for_state(hass, "sensor.camera_2_recording", "recording", timeout=60)
+    await hass.services.async_call("switch", "turn_on", {"entity_id": "switch.camera_1_detection"}, blocking=True)
 
     # A clip on request: its id plays, with the file's bytes once it is complete.
     response = await hass.services.async_call(
@@ -512,7 +539,7 @@ async def test_action_and_event_ids_play(media_hass: HomeAssistant, browser: Any
     )  # fmt: skip
     assert response is not None
     clip = str(response["camera.camera_2"]["media_id"]).removeprefix(f"{SOURCE}/")
-    async with asyncio.timeout(30):
+    async with asyncio.timeout(60):
         while (info := await hass.async_add_executor_job(index.clip, clip.removeprefix("file/"))) is None or (
             info.state != "complete"
         ):
@@ -521,7 +548,7 @@ async def test_action_and_event_ids_play(media_hass: HomeAssistant, browser: Any
     assert (await ui.browse(clip))["can_play"]
 
     # The motion event's clip (still being written while the picture moves): browsable and served.
-    await wait_until(lambda: any(event.data["camera_id"] == camera_1 for event in motions), timeout=40)
+    await wait_until(lambda: any(event.data["camera_id"] == camera_1 for event in motions), timeout=60)
     motion_clip = str(motions[0].data["clip_media_id"]).removeprefix(f"{SOURCE}/")
     assert motion_clip.startswith(f"file/clips/{camera_1}/")
     assert (await ui.browse(motion_clip))["can_play"]

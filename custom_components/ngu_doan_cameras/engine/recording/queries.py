@@ -87,7 +87,7 @@ class IndexQueries(IndexDatabase):
         return self._run(lambda db: [row[0] for row in db.execute(_DAYS["clips"], {"c": camera})])
 
     def segments_of_day(self, camera: str, day: str) -> list[SegmentInfo]:
-        """The segments of one camera-day in time order (what a media browser day page lists)."""
+        """The segments of one camera-day in time order (the media browser lists an hour: segments_between)."""
         return self._run(
             lambda db: [
                 _segment(row)
