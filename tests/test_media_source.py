@@ -34,8 +34,12 @@ from custom_components.ngu_doan_cameras.engine.recording import (
     ExportRequest,
     Recorder,
     RecorderSettings,
+    RecordingIndex,
+    RecordingLayout,
+    SegmentInfo,
 )
 from custom_components.ngu_doan_cameras.engine.recording.database import IndexDatabase
+from custom_components.ngu_doan_cameras.media_tree import CameraRef, MediaTree, labels_for
 
 from .conftest import camera_data
 from .helpers import make_site, setup_site, unload_site, wait_for_state, wait_until
@@ -274,7 +278,7 @@ async def sites(
 
 
 async def test_tree_pages_and_signed_playback(
-    media_hass: HomeAssistant, browser: Any, sites: Sites, off_loop: list[str]
+    media_hass: HomeAssistant, browser: Any, sites: Sites, off_loop: list[str], tmp_path: Path
 ) -> None:
     hass = media_hass
     site_a, site_b, camera_1, camera_3 = sites.a, sites.b, sites.camera_1, sites.camera_3
@@ -366,6 +370,12 @@ async def test_tree_pages_and_signed_playback(
         answer = await ui.call("resolve_media", folder)
         assert answer["error"]["code"] == "resolve_media_failed", answer
         assert answer["error"]["message"] == "That is a folder of recordings, not a video"
+
+    # Without a "local" media folder Home Assistant serves no recordings: playing says what to do.
+    hass.config.media_dirs = {"nas": str(tmp_path / "nas")}
+    answer = await ui.call("resolve_media", segment)
+    assert answer["error"]["message"].startswith('Home Assistant\'s media folders (media_dirs) have no "local"')
+    hass.config.media_dirs = {"local": str(media)}
 
     assert not off_loop
     assert await hass.config_entries.async_unload(site_b.entry_id)
@@ -588,3 +598,43 @@ async def test_action_and_event_ids_play(media_hass: HomeAssistant, browser: Any
     assert video in answer["files"]
     await ui.play(await ui.child(export, video), media)
     await unload_site(hass, entry)
+
+
+# --- the wall clock --------------------------------------------------------------------------------------------
+
+
+def test_hours_follow_the_wall_clock_across_a_clock_change(tmp_path: Path) -> None:
+    """On 2026-10-25 Berlin's clocks go back from 03:00 to 02:00: the hour 02:00-03:00 happens twice, and
+    its page lists both, in time order (the day page shows it once)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    layout = RecordingLayout(tmp_path, berlin)
+    index = RecordingIndex(layout.index_path)
+    first = datetime(2026, 10, 25, 1, 30, tzinfo=berlin).timestamp()
+    names: set[str] = set()
+    rows = []
+    for number in range(11):  # every 20 minutes for 3 h 40 min of real time
+        start = first + number * 1200
+        name = f"{layout.local(start):%H-%M-%S}"
+        name = f"{name}-1" if name in names else name  # the layout's name for a time that came back
+        names.add(name)
+        rows.append(SegmentInfo("cam1", f"recordings/cam1/2026-10-25/{name}.mp4", "2026-10-25", start, start + 1200,
+                                1000, "complete"))  # fmt: skip
+    assert index.insert_missing(rows, ()) == 11
+    tree = MediaTree(index, layout, labels_for("en-GB"))
+    camera = CameraRef("site/x/cam1", "cam1", "Cam")
+    try:
+        assert [child.title for child in tree.day(camera, "2026-10-25").children or ()] == [
+            f"01:00{DASH}02:00",
+            f"02:00{DASH}03:00",
+            f"03:00{DASH}04:00",
+        ]
+        hours = {
+            hour: [child.title for child in tree.hour(camera, "2026-10-25", hour).children or ()] for hour in (1, 2, 3)
+        }
+    finally:
+        index.close()
+    assert hours[1] == ["01:30:00 (1200 s)", "01:50:00 (1200 s)"]
+    assert hours[2] == [f"02:{minute}:00 (1200 s)" for minute in ("10", "30", "50", "10", "30", "50")]
+    assert hours[3] == ["03:10:00 (1200 s)", "03:30:00 (1200 s)", "03:50:00 (1200 s)"]
+    assert labels_for("vi-VN").clips == "Đoạn video sự việc"
+    assert labels_for(None).clips == "Event clips"

@@ -103,6 +103,9 @@ class NguDoanMediaSource(MediaSource):
     async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
         """A video's URL under Home Assistant's local media (signed by the media browser for its user)."""
         tree = self._tree(self._sites(Unresolvable))
+        if "local" not in self.hass.config.media_dirs:
+            # The footage is in <config>/media then, which Home Assistant serves under no URL.
+            raise _error(Unresolvable, "media_no_local_folder")
         media_path = await self._async_run(Unresolvable, self._media_path, tree, item.identifier)
         return PlayMedia(local_url(media_path), MP4)
 
