@@ -102,6 +102,7 @@ def measure_browse(repeats: int = 20, days: int = DAYS, cameras: int = CAMERAS) 
     # The pages listed what the index holds: 24 hours, 60 segments, every day.
     assert len(day_page["children"]) == 24, day_page
     assert len(hour_page["children"]) == 60, hour_page
+    assert hour_page["children"][0]["title"] == "14:00:00 (60 s)", hour_page
     assert len(camera_page["children"]) == days, camera_page
     return {
         "rows": rows,
