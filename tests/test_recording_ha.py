@@ -76,7 +76,7 @@ def recording_site(hass: HomeAssistant, sim: CameraSimulator, **recording: Any) 
 
 
 def media_root(hass: HomeAssistant) -> Path:
-    return Path(hass.config.path("media")) / "ngu_doan_cameras"
+    return Path(hass.config.media_dirs["local"]) / "ngu_doan_cameras"
 
 
 def play(path: Path) -> tuple[float, set[str]]:
