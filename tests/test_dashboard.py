@@ -89,7 +89,10 @@ async def test_layout_groups_cameras_by_area_in_the_sites_order(hass: HomeAssist
         ("Cảnh báo đang mở", ["custom:ngu-doan-alerts"]),
         ("Thôn Trúc", ["Camera 2", "Camera 5"]),
         ("Chưa xếp khu vực", ["Camera 4"]),
-        ("Ghi hình và lưu trữ", ["tile", "tile", "tile", "tile", "entity-filter"]),
+        (
+            "Ghi hình và lưu trữ",
+            ["Sự cố ghi hình", "Dung lượng video ghi", "Ổ đĩa còn trống", "Video cũ nhất", "entity-filter"],
+        ),
     ]
     road = main["sections"][0]["cards"][1]
     assert road == {
@@ -103,10 +106,13 @@ async def test_layout_groups_cameras_by_area_in_the_sites_order(hass: HomeAssist
         "navigation_path": f"/{URL_PATH}/camera-1",
         "grid_options": {"columns": 6, "rows": "auto"},
     }
-    assert [badge["entity"] for badge in main["badges"]] == [
-        "sensor.cong_an_xa_ngu_doan_open_alerts",
-        "binary_sensor.cong_an_xa_ngu_doan_recording_problem",
+    assert [(badge["entity"], badge["name"]) for badge in main["badges"]] == [
+        ("sensor.cong_an_xa_ngu_doan_open_alerts", "Cảnh báo mở"),
+        ("binary_sensor.cong_an_xa_ngu_doan_recording_problem", "Sự cố ghi hình"),
     ]
+    # Sections span as many of the three columns as their cameras need, two tiles to a column.
+    assert [section.get("column_span", 1) for section in main["sections"]] == [1, 1, 1, 1, 1]
+    assert main["sections"][1]["row_span"] == 2
     alerts = main["sections"][1]["cards"][1]
     assert alerts["entity"] == "sensor.cong_an_xa_ngu_doan_open_alerts"
     assert alerts["cameras"][entry.subentries[next(iter(entry.subentries))].subentry_id] == f"/{URL_PATH}/camera-1"
@@ -293,7 +299,7 @@ async def test_site_without_cameras(hass: HomeAssistant, lovelace: None) -> None
     assert [view["path"] for view in config["views"]] == [MAIN_VIEW_PATH]
     assert sections(config["views"][0]) == [
         ("Open alerts", ["custom:ngu-doan-alerts"]),
-        ("Recording and storage", ["tile", "tile", "tile", "tile"]),
+        ("Recording and storage", ["Recording problem", "Recordings", "Free disk space", "Oldest recording"]),
     ]
     await unload_site(hass, entry)
 

@@ -4,9 +4,10 @@
 through it): `site_layout` reads what the site is (cameras in the site's order, each in its device's
 area, the entity ids of what it shows) and `dashboard_config` turns that into a Lovelace configuration.
 
-The main view is a sections view for a 1920x1080 monitor (four columns; a phone shows one):
+The main view is a sections view for a 1920x1080 monitor (three columns; a phone shows one):
 one section per area, in the order the site lists its cameras (the commune's order), each a grid of
-camera tiles; after the first area, the open alerts; last, recording and storage. Each camera has its
+camera tiles two to a column (the road's six cameras in one row across the screen); after the first
+area, the open alerts, two rows high beside the next areas; last, recording and storage. Each camera has its
 own page (a subview): the live picture, its state, its recent motion snapshots, and the way to its
 recorded video in the media browser.
 
@@ -43,9 +44,10 @@ MAIN_VIEW_PATH: Final = "truc-ban"
 URL_PATH_PREFIX: Final = "truc-ban-"
 ICON: Final = "mdi:cctv"
 CARD_PREFIX: Final = "custom:ngu-doan-"
-MAX_COLUMNS: Final = 4
+MAX_COLUMNS: Final = 3
 TILES_PER_COLUMN: Final = 2  # camera tiles side by side in one column of the sections view
 SNAPSHOTS_SHOWN: Final = 12
+STORAGE_SENSORS: Final = ("storage_used", "free_space", "oldest_recording")  # unique id keys of the site's sensors
 # The media browser at this integration's recordings (the media source owns what is under it).
 MEDIA_BROWSER_PATH: Final = "/media-browser/browser/" + quote(f"app,media-source://{DOMAIN}", safe="")
 
@@ -82,7 +84,7 @@ class SiteLayout:
     areas: tuple[AreaGroup, ...]
     open_alerts: str | None
     recording_problem: str | None
-    storage: tuple[str, ...]  # storage used, free space, oldest recording
+    storage: tuple[tuple[str, str | None], ...]  # (text key, entity id): storage used, free space, oldest recording
 
     @property
     def cameras(self) -> tuple[CameraTile, ...]:
@@ -131,18 +133,14 @@ def site_layout(hass: HomeAssistant, entry: NguDoanConfigEntry) -> SiteLayout:
     def site_entity(platform: Platform, key: str) -> str | None:
         return entities.async_get_entity_id(platform, DOMAIN, f"{entry.entry_id}_{key}")
 
-    storage = (
-        site_entity(Platform.SENSOR, "storage_used"),
-        site_entity(Platform.SENSOR, "free_space"),
-        site_entity(Platform.SENSOR, "oldest_recording"),
-    )
+    storage = tuple((key, site_entity(Platform.SENSOR, key)) for key in STORAGE_SENSORS)
     return SiteLayout(
         title=entry.title,
         url_path=dashboard_url_path(entry),
         areas=tuple(ordered),
         open_alerts=site_entity(Platform.SENSOR, "open_alerts"),
         recording_problem=site_entity(Platform.BINARY_SENSOR, "recording_problem"),
-        storage=tuple(entity_id for entity_id in storage if entity_id),
+        storage=storage,
     )
 
 
@@ -181,7 +179,7 @@ def dashboard_config(layout: SiteLayout, language: str) -> dict[str, Any]:
 
 def _main_view(layout: SiteLayout, language: str) -> dict[str, Any]:
     area_sections = [_area_section(layout, group, language) for group in layout.areas]
-    # The alerts come right after the first area: top right on the station's monitor.
+    # The alerts come right after the first area: at the left, under the first row of cameras.
     sections = [*area_sections[:1], _alerts_section(layout, language), *area_sections[1:]]
     sections.append(_recording_section(layout, language))
     view: dict[str, Any] = {
@@ -192,8 +190,15 @@ def _main_view(layout: SiteLayout, language: str) -> dict[str, Any]:
         "max_columns": MAX_COLUMNS,
         "dense_section_placement": True,
         "badges": [
-            {"type": "entity", "entity": entity_id, "show_name": True, "show_state": True, "show_icon": True}
-            for entity_id in (layout.open_alerts, layout.recording_problem)
+            {
+                "type": "entity",
+                "entity": entity_id,
+                "name": dashboard_text(language, key),
+                "show_name": True,
+                "show_state": True,
+                "show_icon": True,
+            }
+            for key, entity_id in (("open_alerts", layout.open_alerts), ("recording_problem", layout.recording_problem))
             if entity_id
         ],
         "sections": sections,
@@ -207,7 +212,7 @@ def _heading(text: str, icon: str) -> dict[str, Any]:
 
 def _area_section(layout: SiteLayout, group: AreaGroup, language: str) -> dict[str, Any]:
     count = len(group.cameras)
-    span = min(MAX_COLUMNS - 1, max(1, -(-count // TILES_PER_COLUMN)))
+    span = min(MAX_COLUMNS, max(1, -(-count // TILES_PER_COLUMN)))
     return {
         "type": "grid",
         "column_span": span,
@@ -244,13 +249,16 @@ def _alerts_section(layout: SiteLayout, language: str) -> dict[str, Any]:
                 "grid_options": {"columns": "full", "rows": "auto"},
             }
         )
-    return {"type": "grid", "cards": cards}
+    return {"type": "grid", "row_span": 2, "cards": cards}
 
 
 def _recording_section(layout: SiteLayout, language: str) -> dict[str, Any]:
     cards: list[dict[str, Any]] = [_heading(dashboard_text(language, "recording"), "mdi:record-rec")]
-    site_entities = [entity_id for entity_id in (layout.recording_problem, *layout.storage) if entity_id]
-    cards.extend({"type": "tile", "entity": entity_id, "grid_options": {"columns": 6}} for entity_id in site_entities)
+    cards.extend(
+        {"type": "tile", "entity": entity_id, "name": dashboard_text(language, key), "grid_options": {"columns": 6}}
+        for key, entity_id in (("recording_problem", layout.recording_problem), *layout.storage)
+        if entity_id
+    )
     recording = [camera.recording for camera in layout.cameras if camera.recording]
     if recording:
         # Only the cameras that cannot record as they should; nothing when all is well.

@@ -317,7 +317,7 @@ class NguDoanAlerts extends HTMLElement {
 }
 
 const ALERTS_STYLE = `
-  .list { display: flex; flex-direction: column; gap: 8px; padding: 8px; max-height: 70vh; overflow-y: auto; }
+  .list { display: flex; flex-direction: column; gap: 8px; padding: 8px; max-height: 420px; overflow-y: auto; }
   .header { display: flex; justify-content: flex-end; }
   .empty { display: flex; align-items: center; gap: 8px; padding: 12px; color: var(--secondary-text-color); }
   .empty ha-icon { color: var(--success-color, #43a047); }
