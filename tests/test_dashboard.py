@@ -139,13 +139,13 @@ async def test_layout_groups_cameras_by_area_in_the_sites_order(hass: HomeAssist
         "show_state": False,
         "grid_options": {"columns": "full"},
     }
-    assert [card.get("entity") for card in status[1:]] == [
-        "binary_sensor.camera_1_motion",
-        "binary_sensor.camera_1_tamper",
-        "binary_sensor.camera_1_connectivity",
-        "sensor.camera_1_recording",
-        "select.camera_1_recording_mode",
-        None,
+    assert [(card.get("entity"), card["name"]) for card in status[1:]] == [
+        ("binary_sensor.camera_1_motion", "Chuyển động"),
+        ("binary_sensor.camera_1_tamper", "Phá hoại"),
+        ("binary_sensor.camera_1_connectivity", "Kết nối"),
+        ("sensor.camera_1_recording", "Ghi hình"),
+        ("select.camera_1_recording_mode", "Chế độ ghi hình"),
+        (None, "Video đã ghi (trình duyệt media)"),
     ]
     assert status[-1]["tap_action"] == {"action": "navigate", "navigation_path": MEDIA_BROWSER_PATH}
     camera_id = next(iter(entry.subentries))

@@ -51,9 +51,9 @@ CAMERAS: tuple[DemoCamera, ...] = (
 # What each camera sees in the demo (simulator scenes, in the order of CAMERAS): the road's shop houses,
 # the villages' lanes, some in the night's infrared grey; passers-by per loop of 20-28 s (0: a quiet spot).
 SCENES: tuple[tuple[str, int], ...] = (
-    ("street", 1), ("night", 1), ("street", 2), ("street", 0), ("night", 0), ("street", 1),
-    ("village", 1), ("night", 0), ("village", 0), ("village", 1), ("night", 1), ("village", 0),
-    ("village", 1), ("night", 0), ("village", 0), ("night", 1), ("street", 0),
+    ("street", 1), ("night", 0), ("street", 1), ("street", 0), ("night", 0), ("street", 0),
+    ("village", 1), ("night", 0), ("village", 0), ("village", 0), ("night", 1), ("village", 0),
+    ("village", 0), ("night", 0), ("village", 1), ("night", 0), ("street", 0),
 )  # fmt: skip
 
 

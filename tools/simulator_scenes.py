@@ -19,6 +19,7 @@ from dataclasses import dataclass
 SCENES = ("street", "village", "night")
 PASSER_KINDS = ("motorbike", "person", "car", "motorbike")
 NOISE_VARIANTS = 6  # noisy copies of a night background, cycled frame by frame
+SIZE = 1.5  # passers-by near the camera: big enough for the detector's smallest moving area (0.5 %)
 
 Rgb = tuple[int, int, int]
 Rect = tuple[float, float, float, float, Rgb]  # x0, y0, x1, y1, colour
@@ -191,7 +192,7 @@ class Passer:
 
     @property
     def width(self) -> float:
-        return {"person": 0.045, "motorbike": 0.12, "car": 0.3}[self.kind]
+        return {"person": 0.045, "motorbike": 0.12, "car": 0.3}[self.kind] * SIZE
 
     def x(self, t: float) -> float | None:
         """Their left edge at `t` seconds into the loop; None while they are not in the picture."""
@@ -202,33 +203,41 @@ class Passer:
         return travel if self.left_to_right else 1 - self.width - travel
 
     def shapes(self, x: float) -> list[Rect]:
-        base, w = self.baseline, self.width
+        """Their parts as rectangles, drawn at SIZE: (left, top, right, bottom) above the baseline, in units of
+        the unscaled figure, from the left edge `x`."""
+        return [
+            (x + left * SIZE, self.baseline - top * SIZE, x + right * SIZE, self.baseline - bottom * SIZE, colour)
+            for left, top, right, bottom, colour in self._parts(x)
+        ]
+
+    def _parts(self, x: float) -> list[Rect]:
+        w = self.width / SIZE
         if self.kind == "person":
             step = 0.006 if int(x * 60) % 2 else -0.006
             return [
-                (x + 0.012 + step, base - 0.09, x + 0.02 + step, base, (40, 40, 50)),
-                (x + 0.024 - step, base - 0.09, x + 0.032 - step, base, (40, 40, 50)),
-                (x + 0.008, base - 0.19, x + 0.036, base - 0.085, self.colour),
-                (x + 0.013, base - 0.24, x + 0.031, base - 0.19, (200, 160, 130)),
-                (x + 0.004, base - 0.255, x + 0.04, base - 0.232, (230, 210, 150)),  # a conical hat
+                (0.012 + step, 0.09, 0.02 + step, 0, (40, 40, 50)),
+                (0.024 - step, 0.09, 0.032 - step, 0, (40, 40, 50)),
+                (0.008, 0.19, 0.036, 0.085, self.colour),
+                (0.013, 0.24, 0.031, 0.19, (200, 160, 130)),
+                (0.004, 0.255, 0.04, 0.232, (230, 210, 150)),  # a conical hat
             ]
         if self.kind == "motorbike":
-            front = x + w * 0.78 if self.left_to_right else x + w * 0.02
+            front = w * 0.78 if self.left_to_right else w * 0.02
             return [
-                (x, base - 0.045, x + w * 0.22, base, (20, 20, 20)),
-                (x + w * 0.78, base - 0.045, x + w, base, (20, 20, 20)),
-                (x + w * 0.12, base - 0.09, x + w * 0.88, base - 0.035, self.colour),
-                (x + w * 0.35, base - 0.2, x + w * 0.62, base - 0.085, SHIRTS[int(self.start) % len(SHIRTS)]),
-                (x + w * 0.38, base - 0.245, x + w * 0.6, base - 0.195, (240, 240, 240)),  # helmet
-                (front, base - 0.1, front + w * 0.2, base - 0.075, (255, 250, 200)),  # headlight
+                (0, 0.045, w * 0.22, 0, (20, 20, 20)),
+                (w * 0.78, 0.045, w, 0, (20, 20, 20)),
+                (w * 0.12, 0.09, w * 0.88, 0.035, self.colour),
+                (w * 0.35, 0.2, w * 0.62, 0.085, SHIRTS[int(self.start) % len(SHIRTS)]),
+                (w * 0.38, 0.245, w * 0.6, 0.195, (240, 240, 240)),  # helmet
+                (front, 0.1, front + w * 0.2, 0.075, (255, 250, 200)),  # headlight
             ]
         return [
-            (x, base - 0.05, x + w * 0.18, base, (20, 20, 20)),
-            (x + w * 0.78, base - 0.05, x + w * 0.96, base, (20, 20, 20)),
-            (x, base - 0.13, x + w, base - 0.025, self.colour),
-            (x + w * 0.18, base - 0.2, x + w * 0.8, base - 0.12, self.colour),
-            (x + w * 0.24, base - 0.19, x + w * 0.48, base - 0.13, (60, 80, 96)),
-            (x + w * 0.52, base - 0.19, x + w * 0.75, base - 0.13, (60, 80, 96)),
+            (0, 0.05, w * 0.18, 0, (20, 20, 20)),
+            (w * 0.78, 0.05, w * 0.96, 0, (20, 20, 20)),
+            (0, 0.13, w, 0.025, self.colour),
+            (w * 0.18, 0.2, w * 0.8, 0.12, self.colour),
+            (w * 0.24, 0.19, w * 0.48, 0.13, (60, 80, 96)),
+            (w * 0.52, 0.19, w * 0.75, 0.13, (60, 80, 96)),
         ]
 
 

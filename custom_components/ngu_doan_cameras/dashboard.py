@@ -253,7 +253,7 @@ def _alerts_section(layout: SiteLayout, language: str) -> dict[str, Any]:
 
 
 def _recording_section(layout: SiteLayout, language: str) -> dict[str, Any]:
-    cards: list[dict[str, Any]] = [_heading(dashboard_text(language, "recording"), "mdi:record-rec")]
+    cards: list[dict[str, Any]] = [_heading(dashboard_text(language, "recording_section"), "mdi:record-rec")]
     cards.extend(
         {"type": "tile", "entity": entity_id, "name": dashboard_text(language, key), "grid_options": {"columns": 6}}
         for key, entity_id in (("recording_problem", layout.recording_problem), *layout.storage)
@@ -275,9 +275,10 @@ def _recording_section(layout: SiteLayout, language: str) -> dict[str, Any]:
 
 
 def _camera_view(layout: SiteLayout, camera: CameraTile, language: str) -> dict[str, Any]:
+    entities = (("motion", camera.motion), ("tamper", camera.tamper), ("connectivity", camera.connectivity))
     status: list[dict[str, Any]] = [
-        {"type": "tile", "entity": entity_id, "grid_options": {"columns": 6}}
-        for entity_id in (camera.motion, camera.tamper, camera.connectivity, camera.recording)
+        {"type": "tile", "entity": entity_id, "name": dashboard_text(language, key), "grid_options": {"columns": 6}}
+        for key, entity_id in (*entities, ("recording", camera.recording))
         if entity_id
     ]
     if camera.recording_mode:
@@ -285,6 +286,7 @@ def _camera_view(layout: SiteLayout, camera: CameraTile, language: str) -> dict[
             {
                 "type": "tile",
                 "entity": camera.recording_mode,
+                "name": dashboard_text(language, "recording_mode"),
                 "features": [{"type": "select-options"}],
                 "grid_options": {"columns": 12},
             }

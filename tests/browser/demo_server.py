@@ -27,6 +27,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from homeassistant.util.package import is_docker_env  # noqa: E402
+
 from tools.demo import (  # noqa: E402
     HomeAssistantProcess,
     camera_entities,
@@ -80,7 +82,9 @@ def newest_snapshot(media: Path, names: dict[str, str]) -> tuple[str, str] | Non
     return None
 
 
-def serve(hass: HomeAssistantProcess, sim: CameraSimulator, config_dir: Path) -> None:
+def serve(hass: HomeAssistantProcess, sim: CameraSimulator) -> None:
+    # Home Assistant's local media folder as it chooses it (the demo configures none): /media in a container.
+    media = Path("/media") if is_docker_env() else hass.config_dir / "media"
     entities = camera_entities(hass)
     paths = {camera.name: f"cam{n}" for n, camera in enumerate(CAMERAS, start=1)}
     names = camera_ids(hass, entities)
@@ -95,10 +99,10 @@ def serve(hass: HomeAssistantProcess, sim: CameraSimulator, config_dir: Path) ->
                 say("ok " + json.dumps({"at": time.time()}))
             elif command == "snapshot":
                 deadline = time.monotonic() + SNAPSHOT_TIMEOUT
-                found = newest_snapshot(config_dir / "media", names)
+                found = newest_snapshot(media, names)
                 while found is None and time.monotonic() < deadline:
                     time.sleep(0.5)
-                    found = newest_snapshot(config_dir / "media", names)
+                    found = newest_snapshot(media, names)
                 if found is None:
                     raise TimeoutError("no motion snapshot yet")
                 name, url = found
@@ -140,7 +144,7 @@ def main() -> int:
                 },
             }
             say("READY " + json.dumps(ready, ensure_ascii=False))
-            serve(hass, sim, config_dir)
+            serve(hass, sim)
             return 0
         except Exception as err:
             log(f"failed: {err!r}")
