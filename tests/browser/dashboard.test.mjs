@@ -111,9 +111,14 @@ const headingText = (node) => node.shadowRoot.textContent.trim();
 
 const tile = (page, name) => page.locator(`ngu-doan-camera-tile[data-name="${name}"]`);
 
-async function openDashboard(page) {
+async function openDashboard(page, name) {
   await page.goto(`${ready.url}/${ready.dashboard}`);
-  await page.locator("ngu-doan-camera-tile").first().waitFor({ timeout: 60_000 });
+  try {
+    await page.locator("ngu-doan-camera-tile").first().waitFor({ timeout: 60_000 });
+  } catch (err) {
+    await shot(page, `failed-${name}.png`); // what the browser showed instead
+    throw err;
+  }
 }
 
 before(async () => {
@@ -132,6 +137,11 @@ before(async () => {
     timezoneId: "Asia/Ho_Chi_Minh",
     viewport: { width: 1920, height: 1080 },
   });
+  // What went wrong in the page shows in the test's output.
+  context.on("console", (message) => { if (message.type() === "error") console.log(`browser console: ${message.text()}`); });
+  context.on("requestfailed", (request) => {
+    if (!request.url().includes("/api/hls/")) console.log(`browser request failed: ${request.url()} ${request.failure()?.errorText}`);
+  });
 }, { timeout: STARTUP_TIMEOUT + 60_000 });
 
 after(async () => {
@@ -147,7 +157,7 @@ describe("the duty dashboard on the station's monitor", { timeout: 600_000 }, ()
   it("shows all 17 cameras in their areas, in the commune's order, each with its picture", async () => {
     const started = performance.now();
     page = context.pages()[0] || (await context.newPage());
-    await openDashboard(page);
+    await openDashboard(page, "monitor");
     const tiles = page.locator("ngu-doan-camera-tile");
     await page.waitForFunction(() => {
       const found = [];
@@ -254,7 +264,7 @@ describe("the duty dashboard on a phone", { timeout: 300_000 }, () => {
   it("shows every camera one column down, and a tap opens a camera", async () => {
     const page = await context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
-    await openDashboard(page);
+    await openDashboard(page, "phone");
     const tiles = page.locator("ngu-doan-camera-tile");
     await page.waitForFunction(() => document.body.clientWidth <= 390);
     assert.equal(await tiles.count(), 17);

@@ -410,13 +410,35 @@ const SNAPSHOTS_STYLE = `
   .empty { padding: 12px; color: var(--secondary-text-color); }
 `;
 
-for (const [name, element] of [
+const ELEMENTS = [
   ["ngu-doan-camera-tile", NguDoanCameraTile],
   ["ngu-doan-alerts", NguDoanAlerts],
   ["ngu-doan-snapshots", NguDoanSnapshots],
-]) {
-  if (!customElements.get(name)) customElements.define(name, element);
+];
+
+function register() {
+  for (const [name, element] of ELEMENTS) {
+    if (customElements.get(name)) continue;
+    try {
+      customElements.define(name, element);
+    } catch (err) {
+      // Defined natively already, before the registry below came: the new registry still learns the name.
+    }
+  }
 }
+
+register();
+// The integration loads this module early, and Home Assistant's frontend may put its own (scoped) custom
+// element registry in place afterwards, which does not see what was defined before: define the cards
+// again in the registry the frontend uses, once it is there.
+const firstRegistry = window.customElements;
+const watch = setInterval(() => {
+  if (window.customElements !== firstRegistry) {
+    clearInterval(watch);
+    register();
+  }
+}, 50);
+setTimeout(() => clearInterval(watch), 60_000);
 window.customCards = window.customCards || [];
 window.customCards.push(
   { type: "ngu-doan-camera-tile", name: "Ngũ Đoan camera tile", description: "A camera's still, coloured by its state" },
