@@ -8,7 +8,9 @@ imports nothing from the project so it can run outside of it.
 Every camera streams H.264 showing a moving ball in a per-camera colour scheme,
 so frames differ over time (motion detection) and between cameras. Cameras
 with audio (``--audio``, or ``"audio": true`` per camera in ``--config``) also
-send AAC (16 kHz mono, a per-camera tone), as many real cameras do. Extra
+send AAC (16 kHz mono, a per-camera tone), as many real cameras do. A stream
+with ``"noise": true`` in ``--config`` shows moving sensor noise instead, so it
+really has its configured bit rate (benchmarks of recording). Extra
 mounts that always exist:
 
 * ``/h265``   an H.265 stream (only if the ``x265enc`` element is installed).
@@ -128,6 +130,9 @@ class StreamSpec:
     codec: str = "h264"
     silent: bool = False
     audio: bool = False
+    # A picture of fine moving detail (sensor noise) instead of the ball: the encoder then really
+    # spends `bitrate` (the ball compresses to a fraction of it), as a busy street's camera does.
+    noise: bool = False
 
     @property
     def clip_frames(self) -> int:
@@ -170,10 +175,13 @@ class StreamSpec:
                 "x264enc tune=zerolatency speed-preset=ultrafast threads=1 "
                 f"key-int-max={self.gop} bitrate={self.bitrate}"
             )
+        picture = (
+            "pattern=snow"
+            if self.noise
+            else f"pattern=ball motion={motion} background-color={background} foreground-color={foreground}"
+        )
         return (
-            f"videotestsrc num-buffers={self.clip_frames} pattern=ball "
-            f"motion={motion} background-color={background} "
-            f"foreground-color={foreground} "
+            f"videotestsrc num-buffers={self.clip_frames} {picture} "
             f"! video/x-raw,format=I420,width={self.width},height={self.height},"
             f"framerate={self.fps}/1 "
             f"! {encoder} ! {self.caps} "
@@ -238,8 +246,10 @@ class ClipCache:
             spec.fps,
             spec.gop,
             spec.bitrate,
-            spec.index % len(PALETTE),
-            spec.index % len(MOTIONS),
+            # Noise has no colours or motion: every noisy stream of one size shares one encoding.
+            None if spec.noise else spec.index % len(PALETTE),
+            None if spec.noise else spec.index % len(MOTIONS),
+            spec.noise,
         )
         return self._cached(key, spec.mount, lambda: _encode_clip(spec))
 
@@ -453,10 +463,11 @@ def _stream_overrides(config: dict[str, Any]) -> dict[str, Any]:
     overrides: dict[str, Any] = {
         key: int(config[key]) for key in ("width", "height", "fps", "gop", "bitrate") if key in config
     }
-    if "audio" in config:
-        if not isinstance(config["audio"], bool):
-            raise TypeError("audio must be true or false")
-        overrides["audio"] = config["audio"]
+    for key in ("audio", "noise"):
+        if key in config:
+            if not isinstance(config[key], bool):
+                raise TypeError(f"{key} must be true or false")
+            overrides[key] = config[key]
     return overrides
 
 
@@ -797,7 +808,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cameras", type=int, default=1, help="serve /cam1../camN")
     parser.add_argument(
         "--config",
-        help='JSON list of {"path", "label", "width", "height", "fps", "audio", "sub": {...}}',
+        help='JSON list of {"path", "label", "width", "height", "fps", "bitrate", "audio", "noise", "sub": {...}}',
     )
     parser.add_argument("--audio", action="store_true", help="every camera also sends AAC sound (default in --config)")
     parser.add_argument("--sub", action="store_true", help="also serve /camN/sub (not with --config)")
