@@ -186,6 +186,7 @@ def test_session_end_finishes_clips(make_recorder: MakeRecorder, video_clip: Pat
     info = running.wait(30)
     assert info is not None
     assert info.end == pytest.approx(WALL + 50 / 15, abs=0.01)  # where the footage stopped
+    assert late.wait(30) is not None  # finished (closed by the worker) before its file is read
     assert_holds(late.path, late_expected[: len(late_expected) - (len(feed.packets) - 50)])
     drain(recorder)
     assert len(recorder.index.clips_of_day("cam1", "2026-11-30")) == 2

@@ -8,22 +8,34 @@ actions; and what is written is checked on disk with PyAV and `sha256sum`.
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import av
 import pytest
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.ngu_doan_cameras.const import DOMAIN, EVENT_MOTION
+from custom_components.ngu_doan_cameras.const import DOMAIN, EVENT_MOTION, SUBENTRY_CAMERA
+from custom_components.ngu_doan_cameras.problems import EVENT_PROBLEM
+from custom_components.ngu_doan_cameras.recording_actions import EVENT_EVIDENCE
 
 from .conftest import camera_data
 from .helpers import make_site, reader_threads, setup_site, unload_site, wait_for_state, wait_until
+from .recording_support import remount, small_disk
 from .simulator import CameraSimulator
+
+__all__ = ["small_disk"]  # a fixture
 
 RECORDING = {
     "mode": "continuous",
@@ -64,7 +76,7 @@ def recording_site(hass: HomeAssistant, sim: CameraSimulator, **recording: Any) 
 
 
 def media_root(hass: HomeAssistant) -> Path:
-    return Path(hass.config.path("media")) / "ngu_doan_cameras"
+    return Path(hass.config.media_dirs["local"]) / "ngu_doan_cameras"
 
 
 def play(path: Path) -> tuple[float, set[str]]:
@@ -96,8 +108,20 @@ async def finished_segment(hass: HomeAssistant, entry: MockConfigEntry, camera_i
 
 
 @pytest.mark.usefixtures("socket_enabled")
-async def test_continuous_recording_clips_and_entities(hass: HomeAssistant, sound_simulator: CameraSimulator) -> None:
+async def test_continuous_recording_clips_and_entities(
+    hass: HomeAssistant,
+    sound_simulator: CameraSimulator,
+    hass_admin_user: MockUser,
+    hass_client: ClientSessionGenerator,
+) -> None:
     motions: list[Event[Any]] = []
+    evidence: list[Event[Any]] = []
+
+    @callback
+    def record_evidence(event: Event[Any]) -> None:
+        evidence.append(event)
+
+    hass.bus.async_listen(EVENT_EVIDENCE, record_evidence)
 
     @callback
     def record_motion(event: Event[Any]) -> None:
@@ -156,12 +180,92 @@ async def test_continuous_recording_clips_and_entities(hass: HomeAssistant, soun
     assert 8.0 <= duration <= 14.0  # about the 10 s asked, cut at a key frame (every 2 s)
     assert kinds == {"video", "audio"}
 
+    # Evidence: the segment's footage exported for a case, by an officer, checked, then released.
+    info = await hass.async_add_executor_job(
+        entry.runtime_data.recorder.index.segment, segment.relative_to(media_root(hass)).as_posix()
+    )
+    assert info is not None
+    start = datetime.fromtimestamp(info.start + 2, UTC)
+    end = datetime.fromtimestamp(info.end - 2, UTC)
+    officer = Context(user_id=hass_admin_user.id)
+    export = await hass.services.async_call(
+        DOMAIN,
+        "export_evidence",
+        {"camera": "camera.camera_2", "start": start, "end": end, "case_reference": "Vụ 12/2026",
+         "requested_by": "Thượng úy Nguyễn Văn A"},
+        blocking=True, return_response=True, context=officer,
+    )  # fmt: skip
+    assert export is not None
+    folder = Path(export["folder"])
+    assert folder.parent == media_root(hass) / "exports"
+    assert export["media_id"] == f"media-source://{DOMAIN}/file/exports/{export['export_id']}"
+    assert datetime.fromisoformat(export["covered_start"]) <= start  # from the key frame at or before it
+    assert export["gaps"] == []
+
+    def check_sums() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True, check=False
+        )
+
+    checked = await hass.async_add_executor_job(check_sums)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    manifest = json.loads(await hass.async_add_executor_job((folder / "manifest.json").read_text))
+    assert manifest["case_reference"] == "Vụ 12/2026"
+    assert manifest["ha_user"] == "Mock User"
+    verify = await hass.services.async_call(
+        DOMAIN, "verify_evidence", {"export_id": export["export_id"]}, blocking=True, return_response=True
+    )
+    assert verify == {"export_id": export["export_id"], "ok": True, "checked": verify["checked"], "mismatches": []}
+    video = folder / export["files"][0]
+
+    def change_a_byte() -> None:
+        data = bytearray(video.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        video.write_bytes(bytes(data))
+
+    await hass.async_add_executor_job(change_a_byte)
+    verify = await hass.services.async_call(
+        DOMAIN, "verify_evidence", {"export_id": export["export_id"]}, blocking=True, return_response=True
+    )
+    assert verify is not None
+    assert verify["ok"] is False
+    assert {mismatch["file"] for mismatch in verify["mismatches"]} == {video.name}  # (as listed and as summed)
+    await hass.services.async_call(
+        DOMAIN, "release_hold", {"export_id": export["export_id"]}, blocking=True, context=officer
+    )
+    assert [event.data["action"] for event in evidence] == ["export", "verify", "verify", "release"]
+    assert evidence[0].context.user_id == hass_admin_user.id  # the logbook names the officer
+
+    # Requests that cannot be met are translated errors; nothing outside the media folder is reached.
+    bad_requests = [
+        ("export_evidence", {"start": end, "end": start}, "recording_invalid_range"),
+        ("export_evidence", {"end": start + timedelta(hours=2)}, "recording_range_too_long"),
+        ("export_evidence", {"start": start - timedelta(days=400), "end": start - timedelta(days=400, minutes=-5)},
+         "recording_outside_recording"),
+        ("export_evidence", {"camera": "light.kitchen"}, "camera_not_found"),
+        ("verify_evidence", {"export_id": "../../etc"}, "recording_unknown_export"),
+        ("release_hold", {"export_id": "không-có"}, "recording_unknown_export"),
+    ]  # fmt: skip
+    base = {"camera": "camera.camera_2", "start": start, "end": end, "case_reference": "x", "requested_by": "y"}
+    for action, change, key in bad_requests:
+        data = {**base, **change} if action == "export_evidence" else change
+        with pytest.raises(ServiceValidationError) as refused:
+            await hass.services.async_call(DOMAIN, action, data, blocking=True, return_response=True)
+        assert refused.value.translation_key == key, (action, change)
+
     # Storage sensors read the folder (refreshed here rather than waiting a minute).
     await entry.runtime_data.storage.async_refresh()
     await hass.async_block_till_done()
     assert float(hass.states.get("sensor.cong_an_xa_ngu_doan_recordings_storage").state) > 0
     assert float(hass.states.get("sensor.cong_an_xa_ngu_doan_free_disk_space").state) > 0
     assert hass.states.get("sensor.cong_an_xa_ngu_doan_oldest_recording").state not in {"unknown", "unavailable"}
+
+    # Diagnostics show what each camera's recorder does, and the shared recorder's queue and index.
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["cameras"][camera_2]["recording"]["mode"] == "continuous"
+    assert diagnostics["cameras"][camera_2]["recording"]["streaming"] is True
+    assert diagnostics["recorder"]["running"] is True
+    assert diagnostics["recorder"]["queue_overflows"] == 0
 
     # Events only, from the select: camera 1 stops writing segments and keeps its session; the other
     # camera is not touched.
@@ -176,14 +280,71 @@ async def test_continuous_recording_clips_and_entities(hass: HomeAssistant, soun
     assert {camera_id: camera.readers for camera_id, camera in site.cameras.items()} == readers_before
     assert hass.states.get("sensor.camera_2_recording").state == "recording"
 
-    # Off: its main-stream session is closed (cheap cameras allow few sessions); detection goes on.
-    await hass.services.async_call(
-        "select", "select_option", {"entity_id": "select.camera_1_recording_mode", "option": "off"}, blocking=True
+    # Off, from the camera's Reconfigure > Recording: its main-stream session is closed (cheap cameras allow
+    # few sessions); detection goes on.
+    result = await entry.start_subentry_reconfigure_flow(hass, SUBENTRY_CAMERA, camera_1)
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"next_step_id": "recording"})
+    assert result["step_id"] == "recording"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"mode": "off", "motion_clips": False}
     )
+    assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
+    assert entry.subentries[camera_1].data["recording"] == {"mode": "off", "motion_clips": False}
     assert hass.states.get("sensor.camera_1_recording").state == "off"
     assert site.camera(camera_1).readers == (readers_before[camera_1][0],)
     assert len(reader_threads()) == 3
     assert hass.states.get("camera.camera_1").state != "recording"
     await unload_site(hass, entry)
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("ngu_doan_recorder")]
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_full_disk_is_a_problem_with_a_repair_and_an_alert_until_space_returns(
+    hass: HomeAssistant, sound_simulator: CameraSimulator, small_disk: Callable[[str], Path]
+) -> None:
+    disk = await hass.async_add_executor_job(small_disk, "size=1m")
+    hass.config.media_dirs = {"local": str(disk)}
+    problems: list[dict[str, Any]] = []
+
+    @callback
+    def record_problem(event: Event[dict[str, Any]]) -> None:
+        if event.data["kind"] == "recording":
+            problems.append(event.data)
+
+    hass.bus.async_listen(EVENT_PROBLEM, record_problem)
+    entry = recording_site(hass, sound_simulator, segment_seconds=60)
+    await setup_site(hass, entry)
+    problem_sensor = "binary_sensor.cong_an_xa_ngu_doan_recording_problem"
+    await wait_for_state(hass, "sensor.camera_1_recording", "recording", timeout=30)
+
+    # The little disk fills: both cameras say so, the site's problem sensor and a repair say what to do,
+    # and the log gets an alert per camera.
+    coordinator = entry.runtime_data.coordinator
+    async with asyncio.timeout(90):
+        while hass.states.get(problem_sensor).state != "on":
+            await coordinator.async_refresh()
+            await asyncio.sleep(0.5)
+    assert (
+        hass.states.get("sensor.camera_1_recording").state == "error"
+        or hass.states.get("sensor.camera_2_recording").state == "error"
+    )
+    assert set(hass.states.get(problem_sensor).attributes["cameras"].values()) == {"storage"}
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"recording_storage_{entry.entry_id}")
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.ERROR
+    alerts = hass.states.get("sensor.cong_an_xa_ngu_doan_open_alerts").attributes["open"]
+    assert {alert["kind"] for alert in alerts} == {"recording_failed"}
+    assert problems[0]["state"] == "start"
+    assert problems[0]["detail"] == "storage"
+
+    # Space comes back: recording resumes by itself, the problem and the repair go, the alert says it ended.
+    await hass.async_add_executor_job(remount, disk, "size=200m")
+    async with asyncio.timeout(120):
+        while hass.states.get(problem_sensor).state != "off":
+            await coordinator.async_refresh()
+            await asyncio.sleep(0.5)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"recording_storage_{entry.entry_id}") is None
+    await wait_for_state(hass, "sensor.camera_1_recording", "recording", timeout=60)
+    assert [problem["state"] for problem in problems][-1] == "end"
+    await unload_site(hass, entry)

@@ -6,7 +6,8 @@ setup never waits for a camera. Later changes are applied in place (updates.py):
 never reconnects the others.
 
 Each site keeps an alert log (alert_log.py) that its camera problems feed (problems.py); the actions
-(services.py) and the shipped blueprints (blueprints.py) are set up once for all sites.
+(services.py), the shipped blueprints (blueprints.py) and the duty dashboard's cards (frontend.py) are set
+up once for all sites; the `create_dashboard` action makes a site's duty dashboard (dashboard.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .const import DOMAIN
 from .coordinator import SiteCoordinator
 from .data import NguDoanConfigEntry, SiteData, reader_settings
 from .engine.site import Site
+from .frontend import async_register_cards
 from .log_redaction import install_log_redaction
 from .problems import ProblemWatcher
 from .recording import StorageCoordinator, async_acquire_recorder, async_release_recorder
@@ -52,9 +54,10 @@ PLATFORMS: list[Platform] = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions once for every site, and install the shipped blueprints."""
+    """Register the actions once for every site, install the shipped blueprints, serve the dashboard's cards."""
     async_setup_services(hass)
     async_install_blueprints(hass)
+    await async_register_cards(hass)
     return True
 
 

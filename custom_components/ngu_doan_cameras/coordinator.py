@@ -98,6 +98,18 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
             self._track_recording()
         return status
 
+    def recording_problem_due(self, camera_id: str) -> RecordingProblem | None:
+        """The camera's recording problem once it is worth telling people (issues, alerts), else None.
+
+        Storage trouble at once (every minute is lost); a main stream down or an index being rebuilt
+        once it has lasted the repair delay (it usually heals by itself).
+        """
+        problem = self.recording_problems.get(camera_id)
+        if problem is None or problem is RecordingProblem.STORAGE:
+            return problem
+        since = self._recording_since.get(camera_id)
+        return problem if since is not None and monotonic() - since >= _repair_after() else None
+
     def _track_recording(self) -> None:
         """Follow what keeps cameras from recording; repair issues say what to do.
 
@@ -115,8 +127,7 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
             names = sorted(
                 self.site.camera(camera_id).config.name
                 for camera_id, found in problems.items()
-                if found is problem
-                and (problem is RecordingProblem.STORAGE or now - self._recording_since[camera_id] >= _repair_after())
+                if found is problem and self.recording_problem_due(camera_id) is problem
             )
             issue_id = _recording_issue_id(self.entry_id, problem)
             severity = ir.IssueSeverity.ERROR if problem is RecordingProblem.STORAGE else ir.IssueSeverity.WARNING

@@ -33,6 +33,7 @@ from homeassistant.util import dt as dt_util
 from .action_targets import ActionSpec, async_user_of, camera_of
 from .alert_log import Alert, AlertKind, AlertLog, AlertNotFoundError, AlertRequest, AlreadyAcknowledgedError
 from .const import DOMAIN
+from .dashboard_actions import DASHBOARD_ACTIONS
 from .data import NguDoanConfigEntry
 from .recording_actions import RECORDING_ACTIONS
 
@@ -150,6 +151,7 @@ ACTIONS: Final[tuple[ActionSpec, ...]] = (
     ActionSpec(SERVICE_RAISE_ALERT, RAISE_ALERT_SCHEMA, _async_raise_alert, SupportsResponse.OPTIONAL),
     ActionSpec(SERVICE_ACKNOWLEDGE, ACKNOWLEDGE_SCHEMA, _async_acknowledge, SupportsResponse.OPTIONAL),
     *RECORDING_ACTIONS,
+    *DASHBOARD_ACTIONS,
 )
 
 
