@@ -256,19 +256,20 @@ class StreamReader:
             if index != video_index or packet.size == 0:  # other tracks; the demuxer's flush packet
                 continue
             last_video = now
-            if packets.active:
-                packets.packet(packet, "video")
-            if not decode:
+            if decode:
+                # Decoded before the sinks see it: a muxer retimes the demuxer's packet for its file.
+                self._count_bytes(packet.dts, packet.size, seconds_per_tick)
+                if self._decode(packet, seconds_per_tick):
+                    deadline = now + timeout
+            else:
                 deadline = now + timeout
                 uncounted.append((packet.dts, packet.size, now))
                 if now >= count_at:
                     self._count_pictures(uncounted, seconds_per_tick, video)
                     uncounted = []
                     count_at = now + BATCH_SECONDS
-                continue
-            self._count_bytes(packet.dts, packet.size, seconds_per_tick)
-            if self._decode(packet, seconds_per_tick):
-                deadline = now + timeout
+            if packets.active:
+                packets.packet(packet, "video")
         raise StreamError(StreamErrorKind.CANNOT_CONNECT, "stream ended")
 
     def _count_bytes(self, dts: int | None, size: int, seconds_per_tick: float | None) -> None:
