@@ -289,6 +289,57 @@ def live_record(
     return result
 
 
+# --- 1b. the 17 cameras ----------------------------------------------------------------------------------
+
+
+def record17_worker(port: int, seconds: float, out: Path) -> None:
+    """Child: the 17 cameras' main streams (on `port`) recorded, as recording cameras with sub streams do.
+
+    Each camera a packet-only reader on its main stream feeding its recorder; nothing decodes. CPU over
+    `seconds` once every camera writes a segment.
+    """
+    from custom_components.ngu_doan_cameras.engine.reader import StreamReader
+    from custom_components.ngu_doan_cameras.engine.recording import (
+        CameraInfo,
+        CameraRecordingSettings,
+        Recorder,
+        RecorderSettings,
+        RetentionSettings,
+    )
+
+    recorder = Recorder(out, settings=RecorderSettings(retention=RetentionSettings(None, None, None)))
+    recorder.start()
+    cameras, readers = [], []
+    for n in range(1, 18):
+        camera = recorder.add_camera(CameraInfo(f"cam{n}", f"cam{n}"), CameraRecordingSettings())
+        reader = StreamReader(f"cam{n}", f"rtsp://127.0.0.1:{port}/cam{n}", decode=False)
+        reader.add_packet_sink(camera)
+        reader.start()
+        cameras.append(camera)
+        readers.append(reader)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not all(camera.status.recording for camera in cameras):
+        time.sleep(0.2)
+    recording = sum(camera.status.recording for camera in cameras)
+    time.sleep(5)  # settle
+    start, started = _cpu(), time.monotonic()
+    time.sleep(seconds)
+    cpu, wall = _cpu() - start, time.monotonic() - started
+    for reader in readers:
+        reader.stop()
+    recorder.stop()
+    print(json.dumps({"cpu_fraction": cpu / wall, "recording": recording, "mb_written": _bytes_under(out) / 1e6}))
+
+
+def record17(port: int, seconds: float) -> dict[str, Any]:
+    """The 17 cameras recording their main streams, in a process of its own (see record17_worker)."""
+    with tempfile.TemporaryDirectory(dir=OUT) as out:
+        _, output = child_cpu(
+            [sys.executable, __file__, "--record17-worker", str(port), "--seconds", str(seconds), "--out", out]
+        )
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
 # --- 2. file ------------------------------------------------------------------------------------------
 
 
@@ -674,6 +725,7 @@ def main() -> int:
     parser.add_argument("--live-worker", help=argparse.SUPPRESS)
     parser.add_argument("--file-worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--preroll-worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--record17-worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=10.0, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--engine", type=Path, help=argparse.SUPPRESS)
@@ -688,6 +740,9 @@ def main() -> int:
         return 0
     if args.preroll_worker:
         preroll_worker(args.preroll_worker, args.seconds)
+        return 0
+    if args.record17_worker:
+        record17_worker(args.record17_worker, args.seconds, args.out)
         return 0
     with live_camera() as simulator:
         results = recording_results(
