@@ -16,7 +16,8 @@
    - recording only: the 17 main streams recorded by packet-only readers (nothing decoded).
 4. Recording (tools/bench_recording.py): one camera recorded against `ffmpeg -c copy` on the same live
    stream, the pre-roll ring's memory, the media browser's day listing, a one-hour evidence export.
-`--quick`: one run of each clip measure, 30 s site runs, a 40 s recording window (about N minutes).
+`--quick`: one run of each clip measure, 30 s site runs, a 40 s recording window (about 5 minutes;
+the whole bench about 9).
 The last line printed is one JSON object with the figures.
 """
 

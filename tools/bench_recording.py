@@ -12,6 +12,7 @@
    neither side's start-up counts; two of each, summed (processes on a busy machine differ).
    `--baseline-engine DIR` adds recorders running another checkout's engine in the same window: a
    change measured against what it replaces.
+   (tools/bench.py also measures the 17 cameras' main streams recorded in one process: `record17`.)
 2. File: the same on a 5-minute file, where the demux is nearly free and the rest shows: PyAV demux +
    the reader's packet fan-out + the recorder against ffmpeg; each as the difference of a 300 s and a
    10 s input (ffmpeg's start-up alone is 0.1 s, most of what it spends on 300 s of video).
@@ -646,7 +647,7 @@ def recording_results(
     url: str, *, quick: bool, repeats: int, export_minutes: int, baseline_engine: Path | None = None
 ) -> dict[str, Any]:
     """Every recording figure, printed as a table; returns the bench's JSON keys."""
-    window = 40.0 if quick else 120.0
+    window = 40.0 if quick else 90.0
     live = live_record(url, window=window, baseline_engine=baseline_engine)
     clip, looped, short = make_inputs()
     file = file_record(looped, short, repeats)
@@ -720,7 +721,7 @@ def recording_results(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="shorter windows, one repeat, a 10-minute export")
+    parser.add_argument("--quick", action="store_true", help="a 40 s live window (90 s), one repeat, a 10-minute export")
     parser.add_argument("--baseline-engine", type=Path, help="a checkout whose engine also records, for a before/after")
     parser.add_argument("--live-worker", help=argparse.SUPPRESS)
     parser.add_argument("--file-worker", type=Path, help=argparse.SUPPRESS)
