@@ -721,7 +721,7 @@ def recording_results(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a 40 s live window (90 s), one repeat, a 10-minute export")
+    parser.add_argument("--quick", action="store_true", help="40 s live window (90 s), one repeat, 10-minute export")
     parser.add_argument("--baseline-engine", type=Path, help="a checkout whose engine also records, for a before/after")
     parser.add_argument("--live-worker", help=argparse.SUPPRESS)
     parser.add_argument("--file-worker", type=Path, help=argparse.SUPPRESS)
