@@ -5,16 +5,21 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from pathlib import Path
 
+import av
 import pytest
 
 from custom_components.ngu_doan_cameras.engine.media import MediaPacket
-from custom_components.ngu_doan_cameras.engine.packets import WALL_DRIFT, _WallClock
+from custom_components.ngu_doan_cameras.engine.packets import WALL_DRIFT, PacketFanout, _WallClock
 from custom_components.ngu_doan_cameras.engine.reader import StreamReader
 from custom_components.ngu_doan_cameras.engine.site import CameraConfig, Site
 
 from .engine_helpers import FAST, Call, RecordingSink, wait_for
+from .recording_support import av_clip, clip_folder
 from .simulator import CameraSimulator
+
+__all__ = ["av_clip", "clip_folder"]  # fixtures
 
 GOP = 30  # the simulator's key frame interval, in frames
 FPS = 15
@@ -72,7 +77,7 @@ def test_sink_gets_sessions_packets_in_order_and_key_frames(audio_simulator: Cam
     assert len(audio) >= len(video) // 2
     kinds = [packet.kind for packet in sink.packets()[: 2 * FPS]]
     assert {"video", "audio"} <= set(kinds)
-    assert all(packet.data for packet in video + audio)
+    assert all(packet.size > 0 and len(packet.payload()) == packet.size for packet in video + audio)
     assert {packet.time_base.denominator for packet in audio} == {16000}
     # A key frame every GOP: the recorder cuts segments there.
     keyframes = [index for index, packet in enumerate(video) if packet.keyframe]
@@ -185,3 +190,30 @@ def test_wall_clock_follows_the_stream_and_resets_when_it_drifts() -> None:
     # ...and never goes back, even when arrival does not justify the stream's step back.
     assert clock.wall(500.0 - WALL_DRIFT / 4, 101.3) == 101.2
     assert clock.wall(500.1, 101.3) == pytest.approx(101.3)
+
+
+def test_fanout_hands_the_demuxers_own_packets_over_in_batches_and_the_rest_at_the_end(av_clip: Path) -> None:
+    # Packets "arrive" on the clip's own clock: sinks get each within the batch time, in order, with
+    # no copy (the demuxer's packet itself), and what is still waiting when the connection ends.
+    now = [1_000.0]
+    fanout = PacketFanout("clip", clock=lambda: now[0], batch_seconds=0.5)
+    sink = RecordingSink()
+    fanout.add(sink)
+    fed: list[tuple[av.Packet, float]] = []
+    with av.open(str(av_clip)) as container:
+        fanout.connected(container.streams.video[0], container.streams.audio[0])
+        for packet in container.demux():
+            if packet.size == 0 or packet.dts is None:
+                continue
+            now[0] = 1_000.0 + float(packet.dts * packet.time_base)
+            fanout.packet(packet, packet.stream.type)  # type: ignore[arg-type]
+            fed.append((packet, now[0]))
+            overdue = sum(arrival < now[0] - 0.5 for _, arrival in fed)
+            assert overdue <= sink.count("packet") <= len(fed)
+        assert sink.count("packet") < len(fed)  # the last half second still waits ...
+        fanout.disconnected()
+    # ... and comes now: every packet once, in order, the demuxer's own.
+    assert all(mine.data is theirs for mine, (theirs, _) in zip(sink.packets(), fed, strict=True))
+    calls = sink.snapshot()
+    check_session_calls(calls)
+    assert (calls[0].what, calls[-1].what) == ("started", "ended")

@@ -7,6 +7,9 @@ import itertools
 import threading
 from dataclasses import replace
 
+from custom_components.ngu_doan_cameras.engine.reader import StreamReader
+
+from .engine_helpers import FAST, RecordingSink
 from .live_packets import LivePackets
 from .media_feed import decode_count
 from .recording_support import CAMERA, SHORT, MakeRecorder, all_segments, make_recorder, wait_for
@@ -43,3 +46,33 @@ def test_live_camera_recorded_with_a_gap_while_dropped(
     info = clip.wait(10)
     assert info is not None
     assert decode_count(recorder.layout.resolve(info.path)) > 15  # pre-roll from before the drop
+
+
+def test_a_camera_without_sub_stream_records_and_decodes_every_packet_of_one_session(
+    make_recorder: MakeRecorder, audio_simulator: CameraSimulator
+) -> None:
+    # One session both decodes (stills, detection) and records. The muxer retimes the demuxer's packet
+    # for its file and points it at the file's stream: decoding must have had it first, or frames are
+    # lost and the ones decoded carry another file's times.
+    recorder = make_recorder()
+    camera = recorder.add_camera(CAMERA, replace(SHORT, segment_seconds=1.0))
+    reader = StreamReader("cam1", audio_simulator.url("cam2"), FAST)
+    frame_pts: list[int | None] = []
+    reader.add_frame_listener(lambda frame, _at: frame_pts.append(frame.pts))
+    seen = RecordingSink()  # the packets as the fan-out handed them (their timestamps read before muxing)
+    reader.add_packet_sink(seen)
+    reader.add_packet_sink(camera)
+    reader.start()
+    try:
+        wait_for(lambda: camera.status.segments >= 4)  # three boundaries crossed while decoding
+    finally:
+        assert reader.stop()
+    video = seen.packets("video")
+    first_key = next(index for index, packet in enumerate(video) if packet.keyframe)
+    last = max(pts for pts in frame_pts if pts is not None)
+    decodable = [packet.pts for packet in video[first_key:] if packet.pts is not None and packet.pts <= last]
+    assert len(decodable) > 45
+    assert set(decodable) <= set(frame_pts)  # every packet decoded, at its own time
+    rows = all_segments(recorder)
+    assert len(rows) >= 3
+    assert all(decode_count(recorder.layout.resolve(row.path)) > 0 for row in rows)

@@ -1,6 +1,6 @@
-"""Detection cost, measured side by side in one run (machines are noisy: compare ratios, not seconds).
+"""Detection and recording cost, measured side by side in one run (machines are noisy: compare ratios).
 
-    ./scripts/bench [--site-seconds 60]
+    ./scripts/bench [--quick] [--site-seconds 60]
 
 1. Makes 60 s test clips (1920x1080 @ 4 Mb/s and 640x360 @ 512 kb/s, 15 fps, H.264, GOP 30, moving
    content) with ffmpeg, once (kept in bench-output/).
@@ -8,22 +8,32 @@
    - `ffmpeg -threads 1 -i clip -f null -`: bare single-thread decode, the floor for judging every frame;
    - this project's stream reader + detector on the same clip (default settings, and every frame judged);
    - an ffmpeg_motion-style scene filter `select='gt(scene,0.003)'`, as Home Assistant's ffmpeg_motion runs.
-3. The 17-camera site: the commune's cameras served by the RTSP simulator (1080p main, 360p sub), one
-   shared reader per camera on the sub stream, detection on, a still image asked of every camera every
-   10 s (a dashboard): CPU as a fraction of one core, and memory per camera.
+3. The 17-camera site: the commune's cameras served by the RTSP simulator (1080p main at a real 4 Mb/s,
+   360p sub), each run in a process of its own, CPU as a fraction of one core and memory per camera:
+   - detection: one shared reader per camera on the sub stream, detection on, a still image asked of
+     every camera every 10 s (a dashboard);
+   - the full site: the same, and every camera's main stream recorded (continuous, 60 s segments);
+   - recording only: the 17 main streams recorded by packet-only readers (nothing decoded).
+4. Recording (tools/bench_recording.py): one camera recorded against `ffmpeg -c copy` on the same live
+   stream, the pre-roll ring's memory, the media browser's day listing, a one-hour evidence export.
+`--quick`: one run of each clip measure, 30 s site runs, a 40 s recording window (about 5 minutes;
+the whole bench about 9).
 The last line printed is one JSON object with the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -144,11 +154,15 @@ def worker(clip: Path, max_fps: float) -> None:
     )
 
 
-def site17(seconds: float) -> dict[str, Any]:
-    from tools.demo_site import CAMERAS
-    from tools.simulator_client import CameraSimulator
+def site_config() -> list[dict[str, Any]]:
+    """The commune's 17 cameras as the simulator serves them for the site benches.
 
-    config = [
+    Main streams show sensor noise, so they really carry 4 Mb/s (what recording writes); they are only
+    opened when the site records. Sub streams show the moving ball (detection has something to judge).
+    """
+    from tools.demo_site import CAMERAS
+
+    return [
         {
             "path": f"cam{n}",
             "label": camera.name,
@@ -156,26 +170,77 @@ def site17(seconds: float) -> dict[str, Any]:
             "height": 1080,
             "fps": 15,
             "bitrate": 4000,
+            "noise": True,
             "sub": {"width": 640, "height": 360, "fps": 15, "bitrate": 512},
         }
         for n, camera in enumerate(CAMERAS, start=1)
     ]
-    with CameraSimulator(config=config) as sim:
-        _, output = child_cpu([sys.executable, __file__, "--site-worker", str(sim.port), "--seconds", str(seconds)])
+
+
+def site17(port: int, seconds: float, *, record: bool = False) -> dict[str, Any]:
+    """The 17-camera site in a process of its own against the simulator on `port` (see site_worker)."""
+    record_args = ["--record"] if record else []
+    command = [sys.executable, __file__, "--site-worker", str(port), "--seconds", str(seconds), *record_args]
+    _, output = child_cpu(command)
     return dict(json.loads(output.strip().splitlines()[-1]))
 
 
-def site_worker(port: int, seconds: float) -> None:
+@contextlib.contextmanager
+def site_recorder(record: bool) -> Iterator[Any]:
+    """A recorder writing under bench-output (no storage limits) when the site records, else None."""
+    if not record:
+        yield None
+        return
+    from custom_components.ngu_doan_cameras.engine.recording import Recorder, RecorderSettings, RetentionSettings
+
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=OUT) as folder:
+        recorder = Recorder(folder, settings=RecorderSettings(retention=RetentionSettings(None, None, None)))
+        recorder.start()
+        try:
+            yield recorder
+        finally:
+            recorder.stop()
+
+
+def site_worker(port: int, seconds: float, record: bool) -> None:
+    from custom_components.ngu_doan_cameras.engine.recording import CameraRecordingSettings, RecordingMode
     from custom_components.ngu_doan_cameras.engine.site import CameraConfig, Site
 
     base = f"rtsp://127.0.0.1:{port}"
+    mode = RecordingMode.CONTINUOUS if record else RecordingMode.OFF
+    configs = [
+        CameraConfig(
+            str(n), str(n), f"{base}/cam{n}", sub_url=f"{base}/cam{n}/sub", recording=CameraRecordingSettings(mode)
+        )
+        for n in range(1, 18)
+    ]
     rss_before = rss_mb()
-    site = Site([CameraConfig(str(n), str(n), f"{base}/cam{n}", f"{base}/cam{n}/sub") for n in range(1, 18)])
-    site.start()
+    with site_recorder(record) as recorder:
+        site = Site(configs, recorder=recorder)
+        site.start()
+        try:
+            result = _run_site(site, seconds, rss_before)
+        finally:
+            site.stop()
+        if recorder is not None:
+            result["segments"] = sum(
+                camera.recording.status.segments for camera in site.cameras.values() if camera.recording
+            )
+    print(json.dumps(result))
+
+
+def _run_site(site: Any, seconds: float, rss_before: float) -> dict[str, Any]:
+    """Wait for every camera, let it settle, then measure the site over `seconds` (stills every 10 s)."""
+
+    def ready(camera: Any) -> bool:  # streaming, and writing a segment if it records
+        return bool(camera.stats.streaming and (camera.recording is None or camera.recording_active))
+
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not all(c.stats.streaming for c in site.cameras.values()):
+    while time.monotonic() < deadline and not all(ready(c) for c in site.cameras.values()):
         time.sleep(0.2)
     streaming = sum(c.stats.streaming for c in site.cameras.values())
+    recording = sum(c.recording_active for c in site.cameras.values())
     time.sleep(5)  # settle
     rss_start = rss_mb()
     start, started = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
@@ -189,51 +254,32 @@ def site_worker(port: int, seconds: float) -> None:
     end, wall = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - started
     rss_end = rss_mb()
     judged = sum(c.detection.frames_judged for c in site.cameras.values())
-    site.stop()
     cpu = (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime)
     # Growth in the second half of the run, when warm-up (allocator arenas, caches) is over.
     half = samples[len(samples) // 2 :] or [rss_end]
-    print(
-        json.dumps(
-            {
-                "cpu_fraction": cpu / wall,
-                "streaming": streaming,
-                "stills": stills,
-                "judged": judged,
-                "rss_per_camera_mb": (rss_end - rss_before) / 17,
-                "rss_growth_mb": rss_end - rss_start,
-                "rss_growth_second_half_mb": half[-1] - half[0],
-                "rss_samples_mb": [round(value, 1) for value in samples],
-                "seconds": wall,
-            }
-        )
-    )
+    return {
+        "cpu_fraction": cpu / wall,
+        "streaming": streaming,
+        "recording": recording,
+        "stills": stills,
+        "judged": judged,
+        "rss_per_camera_mb": (rss_end - rss_before) / 17,
+        "rss_growth_mb": rss_end - rss_start,
+        "rss_growth_second_half_mb": half[-1] - half[0],
+        "rss_samples_mb": [round(value, 1) for value in samples],
+        "seconds": wall,
+    }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--site-seconds", type=float, default=60, help="how long the 17-camera site runs (600: memory soak)"
-    )
-    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--max-fps", type=float, default=5.0, help=argparse.SUPPRESS)
-    parser.add_argument("--site-worker", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--seconds", type=float, default=60, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        worker(args.worker, args.max_fps)
-        return 0
-    if args.site_worker:
-        site_worker(args.site_worker, args.seconds)
-        return 0
-
+def detection_results(repeats: int) -> dict[str, Any]:
+    """Detection against ffmpeg's decode and scene filter on both clips; prints the table."""
     results: dict[str, Any] = {}
     print(f"{'clip':<6} {'measure':<34} {'CPU s/s of video':>16} {'ratio to decode':>16}")
-    print(f"(each the least of {REPEATS} runs, taken in turns: the least is the one least disturbed by the machine)")
+    print(f"(each the least of {repeats} runs, taken in turns: the least is the one least disturbed by the machine)")
     for name in CLIPS:
         clip = make_clip(name)
         runs: dict[str, list[Any]] = {"decode": [], "scene": [], "default": [], "every": []}
-        for _ in range(REPEATS):
+        for _ in range(repeats):
             runs["decode"].append(ffmpeg_decode(clip))
             runs["scene"].append(ffmpeg_scene(clip))
             runs["default"].append(ours(clip, 5.0))
@@ -255,21 +301,86 @@ def main() -> int:
         results[f"frames_judged_{name}"] = f"{default['judged']}/{default['frames']}"
         if name == "1080p":
             results["detector_peak_rss_mb"] = round(default["peak_rss_mb"], 1)
-    site = site17(args.site_seconds)
+    return results
+
+
+def site_results(seconds: float) -> dict[str, Any]:
+    """The 17-camera site on one simulator: detection only, detection + recording, recording only."""
+    from tools.bench_recording import record17
+    from tools.simulator_client import CameraSimulator
+
+    with CameraSimulator(config=site_config()) as sim:
+        site = site17(sim.port, seconds)
+        full = site17(sim.port, seconds, record=True)
+        recording = record17(sim.port, seconds)
     print(
         f"site   17 cameras (1080p main, 360p sub, detection, stills every 10 s): {site['cpu_fraction']:.3f} of one "
         f"core, {site['streaming']}/17 streaming, {site['rss_per_camera_mb']:.1f} MB per camera, "
         f"RSS growth {site['rss_growth_mb']:+.1f} MB over {site['seconds']:.0f} s "
         f"({site['rss_growth_second_half_mb']:+.1f} MB in the second half)"
     )
-    results["site17_cpu_fraction_of_one_core"] = round(site["cpu_fraction"], 3)
-    results["site17_streaming"] = site["streaming"]
-    results["site17_rss_per_camera_mb"] = round(site["rss_per_camera_mb"], 1)
-    results["site17_frames_judged"] = site["judged"]
-    results["site17_rss_growth_mb"] = round(site["rss_growth_mb"], 1)
-    results["site17_rss_growth_second_half_mb"] = round(site["rss_growth_second_half_mb"], 1)
-    results["site17_rss_samples_mb"] = site["rss_samples_mb"]
-    results["site17_seconds"] = round(site["seconds"])
+    print(
+        f"site   the same, every main stream (4 Mb/s) also recorded: {full['cpu_fraction']:.3f} of one core, "
+        f"{full['recording']}/17 recording, {full['rss_per_camera_mb']:.1f} MB per camera"
+    )
+    print(
+        f"record 17 main streams recorded (packet-only readers, nothing decoded): {recording['cpu_fraction']:.3f} "
+        f"of one core, {recording['recording']}/17 recording, {recording['mb_written']:.0f} MB written"
+    )
+    return {
+        "site17_cpu_fraction_of_one_core": round(site["cpu_fraction"], 3),
+        "site17_streaming": site["streaming"],
+        "site17_rss_per_camera_mb": round(site["rss_per_camera_mb"], 1),
+        "site17_frames_judged": site["judged"],
+        "site17_rss_growth_mb": round(site["rss_growth_mb"], 1),
+        "site17_rss_growth_second_half_mb": round(site["rss_growth_second_half_mb"], 1),
+        "site17_rss_samples_mb": site["rss_samples_mb"],
+        "site17_seconds": round(site["seconds"]),
+        "site17_full_cpu_fraction_of_one_core": round(full["cpu_fraction"], 3),
+        "site17_full_recording": full["recording"],
+        "site17_full_rss_per_camera_mb": round(full["rss_per_camera_mb"], 1),
+        "record17_cpu_fraction_of_one_core": round(recording["cpu_fraction"], 3),
+        "record17_recording": recording["recording"],
+        "record17_mb_written": round(recording["mb_written"]),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--site-seconds",
+        type=float,
+        help="how long each 17-camera run measures (default 60, quick 30; 600: memory soak)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="one run of each clip measure, 30 s site runs, the recording bench's quick mode",
+    )
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--max-fps", type=float, default=5.0, help=argparse.SUPPRESS)
+    parser.add_argument("--site-worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--record", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--seconds", type=float, default=60, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.max_fps)
+        return 0
+    if args.site_worker:
+        site_worker(args.site_worker, args.seconds, args.record)
+        return 0
+
+    from tools.bench_recording import live_camera, recording_results
+
+    results = detection_results(1 if args.quick else REPEATS)
+    results |= site_results(args.site_seconds or (30 if args.quick else 60))
+    with live_camera() as simulator:
+        results |= recording_results(
+            simulator.url("cam1"),
+            quick=args.quick,
+            repeats=1 if args.quick else REPEATS,
+            export_minutes=60,
+        )
     print(json.dumps(results))
     return 0
 

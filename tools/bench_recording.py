@@ -1,48 +1,72 @@
 """Recording cost, measured side by side in one run (machines are noisy: compare ratios, not seconds).
 
-    .venv/bin/python tools/bench_recording.py [--export-minutes 60] [--repeats 3]
+    .venv/bin/python tools/bench_recording.py [--quick] [--baseline-engine DIR]
+    (./scripts/bench runs the same measurements as part of the whole bench)
 
-1. CPU of recording one 1080p 4 Mb/s stream with AAC audio (5 minutes: a 60 s clip looped) into
-   60 s segments, each run in a process of its own (CPU counted after imports), against
-   `ffmpeg -c copy -f segment` on the same input. A third line gives the bare PyAV demux with the
-   reader's packet copy: what a camera's reader spends anyway, recording or not.
-2. Pre-roll ring memory per camera in events-only mode: 10 s of pre-roll at 4 Mb/s, GOP 2 s (the
-   ring's own count, and what tracemalloc sees).
-3. The index with 30 days x 17 cameras x 1440 one-minute segments (734,400 rows): listing one
-   camera-day, the days of a camera, an export's covering query, retention's oldest deletable files
-   (first call after opening, and the median of 20).
-4. Exporting one hour of one camera (stream copy, manifest, SHA-256 of every file): seconds.
-The last line printed is one JSON object. Functions are importable: `record_cpu`, `ffmpeg_segments_cpu`,
-`demux_cpu`, `preroll_memory`, `index_listing`, `export_hour`.
+1. Live, the issue's figure: one camera's 1080p 4 Mb/s main stream with AAC sound from the RTSP
+   simulator (a noise picture, so the 4 Mb/s is real) recorded into 60 s segments by this engine (a
+   packet-only StreamReader feeding the recorder: what a recording camera runs) and, from the same
+   stream at the same time, by `ffmpeg -rtsp_transport tcp -i URL -map 0 -c copy -f segment
+   -segment_time 60` (plain MP4, as the issue names it; and once writing fragmented MP4 as this engine
+   does, for its crash safety). CPU of each process over one window, once all have started, so
+   neither side's start-up counts; two of each, summed (processes on a busy machine differ).
+   `--baseline-engine DIR` adds recorders running another checkout's engine in the same window: a
+   change measured against what it replaces.
+   (tools/bench.py also measures the 17 cameras' main streams recorded in one process: `record17`.)
+2. File: the same on a 5-minute file, where the demux is nearly free and the rest shows: PyAV demux +
+   the reader's packet fan-out + the recorder against ffmpeg; each as the difference of a 300 s and a
+   10 s input (ffmpeg's start-up alone is 0.1 s, most of what it spends on 300 s of video).
+3. Pre-roll ring memory per camera (what events-only mode keeps: 10 s at 4 Mb/s, GOP 2 s): what the
+   process's allocator handed out for it (Python objects and FFmpeg's packet buffers alike, through
+   glibc: PYTHONMALLOC=malloc), and the ring's own count.
+4. The index with 30 days x 17 cameras x 1440 one-minute segments (734,400 rows): listing one
+   camera-day (the media browser's query), the days of a camera, an export's covering query,
+   retention's oldest deletable files (first call after opening, and the median of 20).
+5. Exporting one hour of one camera (stream copy, manifest, SHA-256 of every file, `sha256sum -c`).
+The last line printed is one JSON object. The measurements are functions (tools/bench.py calls them).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
+import gc
 import json
+import os
 import resource
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tools.bench import OUT, child_cpu  # noqa: E402
 
+if TYPE_CHECKING:
+    from custom_components.ngu_doan_cameras.engine.media import PacketSink
+    from tools.simulator_client import CameraSimulator
+
 CLIP_SECONDS = 60
-LOOPS = 5  # the recorded input: 5 minutes
+LOOPS = 5  # the recorded file: 5 minutes
+SHORT_SECONDS = 10  # the short file whose cost is subtracted (start-up, first file, stop)
+SEGMENT_SECONDS = 60
 WALL = 1_796_000_000.0  # 2026-12-01, a fixed wall clock for the recorded files
+# One camera as the issue describes it: 1080p at 4 Mb/s (real: a noise picture), AAC sound.
+LIVE_CAMERA = {"width": 1920, "height": 1080, "fps": 15, "bitrate": 4000, "audio": True, "noise": True}
+FRAGMENTED = "movflags=+frag_keyframe+empty_moov+default_base_moof"
 
 
-def make_inputs() -> tuple[Path, Path]:
-    """A 60 s 1080p 4 Mb/s clip with AAC audio (GOP 2 s), and the same looped to 5 minutes."""
+def make_inputs() -> tuple[Path, Path, Path]:
+    """A 60 s 1080p 4 Mb/s clip with AAC sound (GOP 2 s), the same looped to 5 minutes, and its first 10 s."""
     OUT.mkdir(exist_ok=True)
     clip = OUT / "rec_1080p_av.mp4"
     if not clip.exists():
@@ -65,56 +89,217 @@ def make_inputs() -> tuple[Path, Path]:
             ],
             check=True,
         )
-    return clip, looped
+    short = OUT / "rec_1080p_av_10s.mp4"
+    if not short.exists():
+        subprocess.run(
+            [
+                *("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(clip)),
+                *("-t", str(SHORT_SECONDS), "-c", "copy", str(short)),
+            ],
+            check=True,
+        )
+    return clip, looped, short
 
 
-def packets(path: Path) -> Any:
-    """(session, packet iterator) of a file, copied like the reader copies them (a generator)."""
+def feed_file(path: Path, sinks: list[PacketSink], *, stop_after: float | None = None) -> int:
+    """Play `path` to `sinks` through the reader's own packet fan-out, as fast as the CPU goes.
+
+    Each packet "arrives" at WALL plus its stream time, as it would from a camera, so wall times
+    (segment names, the pre-roll ring's horizon) are those of real time. Returns the packets fed.
+    """
     import av
 
-    from custom_components.ngu_doan_cameras.engine.media import MediaPacket, StreamSession
+    from custom_components.ngu_doan_cameras.engine.packets import PacketFanout
 
-    container = av.open(str(path))
-    video = container.streams.video[0]
-    audio = container.streams.audio[0] if container.streams.audio else None
-    session = StreamSession(
-        1,
-        WALL,
-        video.codec_context.name,
-        video.codec_context.width,
-        video.codec_context.height,
-        audio.codec_context.name if audio is not None else None,
-        video,
-        audio,
-    )
-
-    def generate() -> Any:
+    now = [WALL]
+    fanout = PacketFanout("bench", clock=lambda: now[0])
+    for sink in sinks:
+        fanout.add(sink)
+    count = 0
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        kinds = {video.index: ("video", float(video.time_base))}
+        if audio is not None:
+            kinds[audio.index] = ("audio", float(audio.time_base))
+        fanout.connected(video, audio)
         try:
             for packet in container.demux():
-                if packet.size == 0:
+                kind = kinds.get(packet.stream_index)
+                if kind is None or packet.size == 0 or packet.dts is None:
                     continue
-                stamp = packet.dts if packet.dts is not None else packet.pts
-                yield MediaPacket(
-                    packet.stream.type,  # type: ignore[arg-type]
-                    bytes(packet),
-                    packet.pts,
-                    packet.dts,
-                    packet.duration or 0,
-                    packet.time_base,
-                    packet.is_keyframe,
-                    WALL + float(stamp * packet.time_base),
-                )
+                now[0] = WALL + packet.dts * kind[1]
+                if stop_after is not None and now[0] - WALL > stop_after:
+                    break
+                fanout.packet(packet, kind[0])  # type: ignore[arg-type]
+                count += 1
         finally:
-            container.close()
-
-    return session, generate()
-
-
-# --- 1. CPU ------------------------------------------------------------------------------------------
+            fanout.disconnected()
+    return count
 
 
-def record_worker(path: Path, out: Path) -> None:
-    """Child: record `path` through the engine (continuous, 60 s segments); prints its CPU as JSON."""
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _recorder(out: Path, mode: str = "continuous") -> tuple[Any, Any]:
+    """A recorder under `out` (no storage limits) and one camera recording in `mode`."""
+    from custom_components.ngu_doan_cameras.engine.recording import (
+        CameraInfo,
+        CameraRecordingSettings,
+        Recorder,
+        RecorderSettings,
+        RecordingMode,
+        RetentionSettings,
+    )
+
+    recorder = Recorder(out, settings=RecorderSettings(retention=RetentionSettings(None, None, None)))
+    recorder.start()
+    settings = CameraRecordingSettings(RecordingMode(mode), segment_seconds=SEGMENT_SECONDS)
+    return recorder, recorder.add_camera(CameraInfo("bench", "bench"), settings)
+
+
+def _bytes_under(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*.mp4"))
+
+
+# --- 1. live ------------------------------------------------------------------------------------------
+
+
+def live_worker(url: str, out: Path) -> None:
+    """Child: record `url` as a recording camera does until told to stop; answers `mark` with its CPU."""
+    import custom_components
+    from custom_components.ngu_doan_cameras.engine.reader import StreamReader
+
+    recorder, camera = _recorder(out)
+    reader = StreamReader("bench", url, decode=False)
+    reader.add_packet_sink(camera)
+    reader.start()
+    print(json.dumps({"engine": str(Path(custom_components.__path__[0]).parent)}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "mark":
+            break
+        print(json.dumps({"cpu": _cpu(), "segments": camera.status.segments}), flush=True)
+    reader.stop()
+    recorder.stop()
+    print(json.dumps({"bytes": _bytes_under(out)}), flush=True)
+
+
+def _schedstat_seconds(pid: int) -> float:
+    """CPU time of every thread of a process, in nanoseconds' precision (/proc/<pid>/task/*/schedstat)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that just ended
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
+
+
+class _Ours:
+    """This engine recording a stream in a process of its own (see live_worker)."""
+
+    def __init__(self, url: str, out: Path, engine: Path | None) -> None:
+        self.out = out
+        self.engine = (engine or REPO).resolve()
+        engine_args = ["--engine", str(engine)] if engine is not None else []
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--live-worker", url, "--out", str(out), *engine_args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.bytes = 0
+
+    def _ask(self, line: str) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return dict(json.loads(self.process.stdout.readline()))
+
+    def wait_ready(self) -> None:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line or Path(json.loads(line)["engine"]).resolve() != self.engine:
+            raise RuntimeError(f"the recording worker did not start with the engine of {self.engine}: {line!r}")
+
+    def cpu(self) -> float:
+        return float(self._ask("mark")["cpu"])
+
+    def stop(self) -> None:
+        self.bytes = int(self._ask("stop")["bytes"])
+        self.process.wait(60)
+
+
+class _Ffmpeg:
+    """`ffmpeg -c copy` cutting a stream into MP4 segments (the issue's reference)."""
+
+    def __init__(self, url: str, out: Path, *, fragmented: bool) -> None:
+        out.mkdir(parents=True)
+        self.out = out
+        options = ["-segment_format_options", FRAGMENTED] if fragmented else []
+        self.process = subprocess.Popen(
+            [
+                *("ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url),
+                *("-map", "0", "-c", "copy", "-f", "segment", "-segment_time", str(SEGMENT_SECONDS)),
+                *("-reset_timestamps", "1", "-segment_format", "mp4", *options, f"{out}/%03d.mp4"),
+            ]
+        )
+        self.bytes = 0
+
+    def cpu(self) -> float:
+        return _schedstat_seconds(self.process.pid)
+
+    def stop(self) -> None:
+        self.process.terminate()  # ffmpeg finishes the segment it writes
+        self.process.wait(60)
+        self.bytes = _bytes_under(self.out)
+
+
+def live_record(
+    url: str, *, window: float, warmup: float = 15.0, baseline_engine: Path | None = None
+) -> dict[str, Any]:
+    """CPU per second of this engine and of ffmpeg recording `url`, over the same window (see 1.)."""
+    with tempfile.TemporaryDirectory(dir=OUT) as folder:
+        root = Path(folder)
+        groups: dict[str, list[Any]] = {
+            "ours": [_Ours(url, root / f"ours{n}", None) for n in range(2)],
+            "ffmpeg": [_Ffmpeg(url, root / f"ffmpeg{n}", fragmented=False) for n in range(2)],
+            "ffmpeg_fragmented": [_Ffmpeg(url, root / "fragmented", fragmented=True)],
+        }
+        if baseline_engine is not None:
+            groups["baseline"] = [_Ours(url, root / f"baseline{n}", baseline_engine) for n in range(2)]
+        members = [member for group in groups.values() for member in group]
+        try:
+            for member in members:
+                if isinstance(member, _Ours):
+                    member.wait_ready()
+            time.sleep(warmup)  # every process connected and writing its first segment
+            start = {id(member): member.cpu() for member in members}
+            started = time.monotonic()
+            time.sleep(window)
+            spent = {id(member): member.cpu() - start[id(member)] for member in members}
+            seconds = time.monotonic() - started
+        finally:
+            for member in members:
+                member.stop()
+        result: dict[str, Any] = {"window_seconds": seconds}
+        for name, group in groups.items():
+            result[f"{name}_ms_per_s"] = sum(spent[id(member)] for member in group) / len(group) / seconds * 1000
+            result[f"{name}_mb_written"] = sum(member.bytes for member in group) / len(group) / 1e6
+    return result
+
+
+# --- 1b. the 17 cameras ----------------------------------------------------------------------------------
+
+
+def record17_worker(port: int, seconds: float, out: Path) -> None:
+    """Child: the 17 cameras' main streams (on `port`) recorded, as recording cameras with sub streams do.
+
+    Each camera a packet-only reader on its main stream feeding its recorder; nothing decodes. CPU over
+    `seconds` once every camera writes a segment.
+    """
+    from custom_components.ngu_doan_cameras.engine.reader import StreamReader
     from custom_components.ngu_doan_cameras.engine.recording import (
         CameraInfo,
         CameraRecordingSettings,
@@ -124,90 +309,170 @@ def record_worker(path: Path, out: Path) -> None:
     )
 
     recorder = Recorder(out, settings=RecorderSettings(retention=RetentionSettings(None, None, None)))
-    session, stream = packets(path)
-    start = resource.getrusage(resource.RUSAGE_SELF)
     recorder.start()
-    camera = recorder.add_camera(CameraInfo("bench", "bench"), CameraRecordingSettings())
-    camera.session_started(session)
-    count = 0
-    for packet in stream:
-        camera.packet(packet, session)
-        count += 1
-    camera.session_ended(session)
+    cameras, readers = [], []
+    for n in range(1, 18):
+        camera = recorder.add_camera(CameraInfo(f"cam{n}", f"cam{n}"), CameraRecordingSettings())
+        reader = StreamReader(f"cam{n}", f"rtsp://127.0.0.1:{port}/cam{n}", decode=False)
+        reader.add_packet_sink(camera)
+        reader.start()
+        cameras.append(camera)
+        readers.append(reader)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not all(camera.status.recording for camera in cameras):
+        time.sleep(0.2)
+    recording = sum(camera.status.recording for camera in cameras)
+    time.sleep(5)  # settle
+    start, started = _cpu(), time.monotonic()
+    time.sleep(seconds)
+    cpu, wall = _cpu() - start, time.monotonic() - started
+    for reader in readers:
+        reader.stop()
     recorder.stop()
-    end = resource.getrusage(resource.RUSAGE_SELF)
-    files = sorted(out.glob("ngu_doan_cameras/recordings/bench/*/*.mp4"))
-    user, system = end.ru_utime - start.ru_utime, end.ru_stime - start.ru_stime
-    print(json.dumps({"cpu": user + system, "user": user, "system": system, "packets": count, "segments": len(files)}))
+    print(json.dumps({"cpu_fraction": cpu / wall, "recording": recording, "mb_written": _bytes_under(out) / 1e6}))
 
 
-def demux_worker(path: Path) -> None:
-    """Child: the bare demux with the reader's packet copy; prints its CPU as JSON."""
-    session, stream = packets(path)
-    start = resource.getrusage(resource.RUSAGE_SELF)
-    count = sum(1 for _ in stream)
-    end = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"cpu": (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime), "packets": count}))
-    del session
-
-
-def record_cpu(path: Path) -> float:
-    """CPU seconds the engine spends recording `path` (a process of its own)."""
+def record17(port: int, seconds: float) -> dict[str, Any]:
+    """The 17 cameras recording their main streams, in a process of its own (see record17_worker)."""
     with tempfile.TemporaryDirectory(dir=OUT) as out:
-        _, output = child_cpu([sys.executable, __file__, "--record-worker", str(path), "--out", out])
+        _, output = child_cpu(
+            [sys.executable, __file__, "--record17-worker", str(port), "--seconds", str(seconds), "--out", out]
+        )
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+# --- 2. file ------------------------------------------------------------------------------------------
+
+
+def file_worker(path: Path, out: Path) -> None:
+    """Child: record `path` through the fan-out and the recorder; prints its CPU as JSON."""
+    import av  # noqa: F401 - imported before the measurement starts
+
+    start = _cpu()
+    recorder, camera = _recorder(out)
+    count = feed_file(path, [camera])
+    recorder.stop()
+    cpu = _cpu() - start
+    print(json.dumps({"cpu": cpu, "packets": count, "segments": camera.status.segments}))
+
+
+def record_file_cpu(path: Path) -> float:
+    """CPU seconds this engine spends recording `path` (a process of its own; imports not counted)."""
+    with tempfile.TemporaryDirectory(dir=OUT) as out:
+        _, output = child_cpu([sys.executable, __file__, "--file-worker", str(path), "--out", out])
     return float(json.loads(output.strip().splitlines()[-1])["cpu"])
 
 
-def demux_cpu(path: Path) -> float:
-    """CPU seconds of the bare demux + packet copy of `path`."""
-    _, output = child_cpu([sys.executable, __file__, "--demux-worker", str(path)])
-    return float(json.loads(output.strip().splitlines()[-1])["cpu"])
-
-
-def ffmpeg_segments_cpu(path: Path) -> float:
-    """CPU seconds of `ffmpeg -c copy` cutting `path` into 60 s MP4 segments."""
+def ffmpeg_file_cpu(path: Path, *, fragmented: bool = False) -> float:
+    """CPU seconds of `ffmpeg -c copy` cutting `path` into 60 s MP4 segments (its start-up included)."""
+    options = ["-segment_format_options", FRAGMENTED] if fragmented else []
     with tempfile.TemporaryDirectory(dir=OUT) as out:
         cpu, _ = child_cpu(
             [
                 *("ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path), "-map", "0", "-c", "copy"),
-                *("-f", "segment", "-segment_time", "60", "-reset_timestamps", "1", "-segment_format", "mp4"),
-                f"{out}/%03d.mp4",
+                *("-f", "segment", "-segment_time", str(SEGMENT_SECONDS), "-reset_timestamps", "1"),
+                *("-segment_format", "mp4", *options, f"{out}/%03d.mp4"),
             ]
         )
     return cpu
 
 
-# --- 2. pre-roll memory --------------------------------------------------------------------------------
-
-
-def preroll_memory(path: Path, seconds: float = 10.0) -> dict[str, float]:
-    """Memory of a camera's pre-roll ring fed `path` (packets made one by one, held only by the ring)."""
-    from custom_components.ngu_doan_cameras.engine.recording.preroll import PreRollRing
-
-    session, stream = packets(path)
-    ring = PreRollRing(seconds)
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    data = held = 0
-    for packet in stream:
-        ring.push(packet)
-        if packet.wall - WALL > 3 * seconds:
-            break
-    traced = tracemalloc.get_traced_memory()[0] - base
-    tracemalloc.stop()
-    held = len(ring._packets)  # noqa: SLF001 - the bench looks inside to count
-    data = sum(len(packet.data) for packet in ring._packets)  # noqa: SLF001
-    del session
+def file_record(looped: Path, short: Path, repeats: int) -> dict[str, float]:
+    """Steady-state CPU per second of video of both, on files (each the least of `repeats`, in turns)."""
+    runs: dict[str, list[float]] = {key: [] for key in ("ours", "ours_short", "ffmpeg", "ffmpeg_short")}
+    for _ in range(repeats):
+        runs["ffmpeg"].append(ffmpeg_file_cpu(looped))
+        runs["ours"].append(record_file_cpu(looped))
+        runs["ffmpeg_short"].append(ffmpeg_file_cpu(short))
+        runs["ours_short"].append(record_file_cpu(short))
+    least = {key: min(values) for key, values in runs.items()}
+    seconds = CLIP_SECONDS * LOOPS - SHORT_SECONDS
     return {
-        "ring_mb": ring.nbytes / 1e6,
-        "traced_mb": traced / 1e6,
-        "seconds_held": ring.span,
-        "packets": held,
-        "overhead_bytes_per_packet": (traced - data) / held,
+        "ours_ms_per_s": (least["ours"] - least["ours_short"]) / seconds * 1000,
+        "ffmpeg_ms_per_s": (least["ffmpeg"] - least["ffmpeg_short"]) / seconds * 1000,
+        "ffmpeg_startup_s": least["ffmpeg_short"],
     }
 
 
-# --- 3. index listing ------------------------------------------------------------------------------------
+# --- 3. pre-roll memory --------------------------------------------------------------------------------
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            *("arena", "ordblks", "smblks", "hblks", "hblkhd"),
+            *("usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"),
+        )
+    ]
+
+
+def _allocated() -> int:
+    """Bytes the C allocator has handed out and not got back (glibc's mallinfo2: in use plus mmapped)."""
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = _MallInfo2
+    info = libc.mallinfo2()
+    return int(info.uordblks + info.hblkhd)
+
+
+class _RingSink:
+    """A camera's pre-roll ring fed by the fan-out, and what the allocator handed out while it filled.
+
+    Both counts are taken while the session is open (its demuxer's own memory is there either way).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        from custom_components.ngu_doan_cameras.engine.recording.preroll import PreRollRing
+
+        self.ring = PreRollRing(seconds)
+        self.allocated = 0
+        self.ring_bytes = 0
+        self.span = 0.0
+
+    def session_started(self, session: Any) -> None:
+        gc.collect()
+        self.allocated = -_allocated()
+
+    def packet(self, packet: Any, session: Any) -> None:
+        self.ring.push(packet)
+
+    def session_ended(self, session: Any) -> None:
+        gc.collect()
+        self.allocated += _allocated()
+        self.ring_bytes, self.span = self.ring.nbytes, self.ring.span
+        self.ring.clear()
+
+
+def preroll_worker(path: Path, seconds: float) -> None:
+    """Child (run with PYTHONMALLOC=malloc: Python's objects come from glibc too): one ring's memory."""
+    feed_file(path, [_RingSink(seconds)], stop_after=2.0)  # PyAV's and the engine's first-use allocations
+    sink = _RingSink(seconds)
+    count = feed_file(path, [sink], stop_after=3 * seconds)
+    print(
+        json.dumps(
+            {
+                "allocated_mb": sink.allocated / 1e6,
+                "ring_mb": sink.ring_bytes / 1e6,
+                "seconds_held": sink.span,
+                "packets_fed": count,
+            }
+        )
+    )
+
+
+def preroll_memory(clip: Path, seconds: float = 10.0) -> dict[str, float]:
+    """Memory of one camera's pre-roll ring (what events-only mode keeps): 10 s at 4 Mb/s."""
+    output = subprocess.run(
+        [sys.executable, __file__, "--preroll-worker", str(clip), "--seconds", str(seconds)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONMALLOC": "malloc"},
+    ).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+# --- 4. index listing ------------------------------------------------------------------------------------
 
 
 def index_listing(days: int = 30, cameras: int = 17) -> dict[str, float]:
@@ -278,7 +543,16 @@ def index_listing(days: int = 30, cameras: int = 17) -> dict[str, float]:
     }
 
 
-# --- 4. export --------------------------------------------------------------------------------------------
+def media_browse_day() -> dict[str, float]:
+    """The whole media-browser listing of one camera-day, where tools/bench_media.py exists."""
+    try:
+        from tools.bench_media import measure_browse_day_ms  # type: ignore[import-not-found]
+    except ImportError:
+        return {}
+    return {"media_browse_day_ms": round(float(measure_browse_day_ms()), 2)}
+
+
+# --- 5. export --------------------------------------------------------------------------------------------
 
 
 def export_hour(clip: Path, minutes: int = 60) -> dict[str, float]:
@@ -307,11 +581,7 @@ def export_hour(clip: Path, minutes: int = 60) -> dict[str, float]:
         recorder = Recorder(Path(folder) / "media", settings=settings)
         recorder.start()
         camera = recorder.add_camera(CameraInfo("bench", "Bench", "Đường 402"), CameraRecordingSettings())
-        session, stream = packets(source)
-        camera.session_started(session)
-        for packet in stream:
-            camera.packet(packet, session)
-        camera.session_ended(session)
+        feed_file(source, [camera])
         source.unlink()
         request = ExportRequest(
             "bench",
@@ -338,76 +608,151 @@ def export_hour(clip: Path, minutes: int = 60) -> dict[str, float]:
 
 def _drain(recorder: Any) -> None:
     """Wait for the recorder's worker to run what is queued (a marker job runs last)."""
-    import threading
-
     done = threading.Event()
     recorder.worker.submit(done.set)
     done.wait(600)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--export-minutes", type=int, default=60)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--record-worker", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--demux-worker", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.record_worker:
-        record_worker(args.record_worker, args.out)
-        return 0
-    if args.demux_worker:
-        demux_worker(args.demux_worker)
-        return 0
+# --- the whole of it ---------------------------------------------------------------------------------------
 
-    clip, looped = make_inputs()
-    seconds = CLIP_SECONDS * LOOPS
-    runs: dict[str, list[float]] = {"ffmpeg": [], "ours": [], "demux": []}
-    for _ in range(args.repeats):  # in turns, the least of each: the run least disturbed by the machine
-        runs["ffmpeg"].append(ffmpeg_segments_cpu(looped))
-        runs["ours"].append(record_cpu(looped))
-        runs["demux"].append(demux_cpu(looped))
-    ffmpeg, ours, demux = min(runs["ffmpeg"]), min(runs["ours"]), min(runs["demux"])
-    print(
-        f"recording 1080p 4 Mb/s + AAC, {seconds} s into 60 s segments (CPU s per s of video, least of {args.repeats})"
-    )
-    print(f"  ffmpeg -c copy -f segment     {ffmpeg / seconds:.5f}   1.00")
-    print(f"  this engine (demux + record)  {ours / seconds:.5f}   {ours / ffmpeg:.2f}")
-    print(f"  demux + packet copy alone     {demux / seconds:.5f}   {demux / ffmpeg:.2f}")
+
+@contextlib.contextmanager
+def live_camera() -> Iterator[CameraSimulator]:
+    """A simulator serving one camera as the issue describes it, its clip already encoded."""
+    from tools.simulator_client import CameraSimulator
+
+    with CameraSimulator(config=[{"path": "cam1", **LIVE_CAMERA}]) as simulator:
+        warm_up(simulator, ["cam1"])
+        yield simulator
+
+
+def warm_up(simulator: CameraSimulator, paths: list[str], timeout: float = 300.0) -> None:
+    """Open each mount once: the simulator encodes its clip then (seconds each, one at a time)."""
+    import av
+
+    deadline = time.monotonic() + timeout
+    for path in paths:
+        while True:
+            try:
+                with av.open(simulator.url(path), options={"rtsp_transport": "tcp"}, timeout=(60, 10)) as container:
+                    next(container.demux(video=0))
+                break
+            except (av.error.FFmpegError, StopIteration):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+
+
+def recording_results(
+    url: str, *, quick: bool, repeats: int, export_minutes: int, baseline_engine: Path | None = None
+) -> dict[str, Any]:
+    """Every recording figure, printed as a table; returns the bench's JSON keys."""
+    window = 40.0 if quick else 90.0
+    live = live_record(url, window=window, baseline_engine=baseline_engine)
+    clip, looped, short = make_inputs()
+    file = file_record(looped, short, repeats)
     ring = preroll_memory(clip)
-    print(
-        f"pre-roll ring, 10 s at 4 Mb/s: {ring['ring_mb']:.2f} MB counted, {ring['traced_mb']:.2f} MB traced, "
-        f"{ring['seconds_held']:.1f} s held, {ring['overhead_bytes_per_packet']:.0f} B overhead per packet"
-    )
     listing = index_listing()
+    browse = media_browse_day()
+    export = export_hour(clip, export_minutes)
+    ratio = live["ours_ms_per_s"] / live["ffmpeg_ms_per_s"]
+    print(f"recording one 1080p 4 Mb/s + AAC stream into {SEGMENT_SECONDS} s segments, live, {window:.0f} s window")
+    print(f"  {'CPU ms per s of video':>44}  {'ratio':>6}  {'MB written':>10}")
+    rows = [("ffmpeg -c copy -f segment (plain MP4)", "ffmpeg"), ("ffmpeg, fragmented MP4", "ffmpeg_fragmented")]
+    rows.append(("this engine (reader + recorder)", "ours"))
+    if baseline_engine is not None:
+        rows.append((f"baseline engine ({baseline_engine})", "baseline"))
+    for label, key in rows:
+        cpu = live[f"{key}_ms_per_s"]
+        print(f"  {label:<38} {cpu:6.2f}  {cpu / live['ffmpeg_ms_per_s']:6.2f}  {live[f'{key}_mb_written']:10.1f}")
+    print(
+        f"  same on a file (steady state, least of {repeats}): this engine {file['ours_ms_per_s']:.2f}, ffmpeg "
+        f"{file['ffmpeg_ms_per_s']:.2f} ms per s of video ({file['ours_ms_per_s'] / file['ffmpeg_ms_per_s']:.2f}); "
+        f"ffmpeg's start-up alone {file['ffmpeg_startup_s']:.2f} s"
+    )
+    print(
+        f"pre-roll ring, 10 s at 4 Mb/s (events only): {ring['allocated_mb']:.2f} MB allocated, "
+        f"{ring['ring_mb']:.2f} MB counted by the ring, {ring['seconds_held']:.1f} s held"
+    )
     print(
         f"index of {listing['rows']:,} segments: one camera-day {listing['camera_day_median_ms']:.2f} ms "
         f"(first {listing['camera_day_first_ms']:.2f} ms), days of a camera {listing['days_median_ms']:.2f} ms, "
         f"covering an hour {listing['covering_hour_median_ms']:.2f} ms, "
         f"oldest 200 deletable {listing['oldest_deletable_200_median_ms']:.2f} ms"
+        + (f"; the media browser's whole listing {browse['media_browse_day_ms']:.2f} ms" if browse else "")
     )
-    export = export_hour(clip, args.export_minutes)
     print(
-        f"export of {args.export_minutes} min ({export['exported_mb']:.0f} MB, {export['source_segments']:.0f} "
+        f"export of {export_minutes} min ({export['exported_mb']:.0f} MB, {export['source_segments']:.0f} "
         f"segments, hashes included): {export['export_seconds']:.1f} s, sha256sum -c ok: {bool(export['sha256sum_ok'])}"
     )
-    results = {
-        "recording_cpu_ratio_vs_ffmpeg_copy": round(ours / ffmpeg, 3),
-        "recording_cpu_per_second_of_video": round(ours / seconds, 5),
-        "ffmpeg_copy_cpu_per_second_of_video": round(ffmpeg / seconds, 5),
-        "demux_cpu_ratio_vs_ffmpeg_copy": round(demux / ffmpeg, 3),
-        "preroll_ring_mb_10s_4mbps": round(ring["ring_mb"], 2),
-        "preroll_traced_mb_10s_4mbps": round(ring["traced_mb"], 2),
+    results: dict[str, Any] = {
+        "record_cpu_ratio_vs_ffmpeg_copy": round(ratio, 3),
+        "record_cpu_ratio_vs_ffmpeg_copy_fragmented": round(
+            live["ours_ms_per_s"] / live["ffmpeg_fragmented_ms_per_s"], 3
+        ),
+        "record_cpu_ms_per_s": round(live["ours_ms_per_s"], 3),
+        "ffmpeg_copy_cpu_ms_per_s": round(live["ffmpeg_ms_per_s"], 3),
+        "record_live_window_s": round(live["window_seconds"]),
+        "record_cpu_ratio_vs_ffmpeg_copy_file": round(file["ours_ms_per_s"] / file["ffmpeg_ms_per_s"], 3),
+    }
+    if baseline_engine is not None:
+        results["baseline_record_cpu_ratio_vs_ffmpeg_copy"] = round(
+            live["baseline_ms_per_s"] / live["ffmpeg_ms_per_s"], 3
+        )
+    results |= {
+        "preroll_ring_mb_per_camera": round(ring["allocated_mb"], 2),
+        "preroll_ring_counted_mb": round(ring["ring_mb"], 2),
+        "preroll_seconds_held": round(ring["seconds_held"], 1),
         "index_rows": listing["rows"],
-        "index_camera_day_ms": round(listing["camera_day_median_ms"], 2),
+        # The index query the media browser's day listing runs (the whole listing: media_browse_day_ms).
+        "media_browse_day_index_ms": round(listing["camera_day_median_ms"], 2),
         "index_camera_day_first_ms": round(listing["camera_day_first_ms"], 2),
         "index_days_ms": round(listing["days_median_ms"], 2),
         "index_covering_hour_ms": round(listing["covering_hour_median_ms"], 2),
         "index_oldest_deletable_ms": round(listing["oldest_deletable_200_median_ms"], 2),
-        "export_minutes": args.export_minutes,
-        "export_seconds": round(export["export_seconds"], 2),
+        **browse,
+        "export_minutes": export_minutes,
+        "export_1h_seconds" if export_minutes == 60 else "export_seconds": round(export["export_seconds"], 2),
         "export_mb_per_second": round(export["mb_per_second"], 1),
+        "export_sha256sum_ok": bool(export["sha256sum_ok"]),
     }
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="40 s live window (90 s), one repeat, 10-minute export")
+    parser.add_argument("--baseline-engine", type=Path, help="a checkout whose engine also records, for a before/after")
+    parser.add_argument("--live-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--file-worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--preroll-worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--record17-worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--seconds", type=float, default=10.0, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--engine", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.engine:  # another checkout's integration, imported instead of this one's
+        sys.path.insert(0, str(args.engine))
+    if args.live_worker:
+        live_worker(args.live_worker, args.out)
+        return 0
+    if args.file_worker:
+        file_worker(args.file_worker, args.out)
+        return 0
+    if args.preroll_worker:
+        preroll_worker(args.preroll_worker, args.seconds)
+        return 0
+    if args.record17_worker:
+        record17_worker(args.record17_worker, args.seconds, args.out)
+        return 0
+    with live_camera() as simulator:
+        results = recording_results(
+            simulator.url("cam1"),
+            quick=args.quick,
+            repeats=1 if args.quick else 3,
+            export_minutes=10 if args.quick else 60,
+            baseline_engine=args.baseline_engine,
+        )
     print(json.dumps(results))
     return 0
 

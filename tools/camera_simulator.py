@@ -13,7 +13,9 @@ day or in infrared grey with noise, where a person, a motorbike or a car
 crosses now and then (``"passers"`` per loop, default 1; 0 for a quiet
 camera): a longer loop (20 to 28 s), drawn by ``simulator_scenes.py``. Cameras
 with audio (``--audio``, or ``"audio": true`` per camera in ``--config``) also
-send AAC (16 kHz mono, a per-camera tone), as many real cameras do. Extra
+send AAC (16 kHz mono, a per-camera tone), as many real cameras do. A stream
+with ``"noise": true`` in ``--config`` shows moving sensor noise instead, so it
+really has its configured bit rate (benchmarks of recording). Extra
 mounts that always exist:
 
 * ``/h265``   an H.265 stream (only if the ``x265enc`` element is installed).
@@ -135,6 +137,9 @@ class StreamSpec:
     codec: str = "h264"
     silent: bool = False
     audio: bool = False
+    # A picture of fine moving detail (sensor noise) instead of the ball: the encoder then really
+    # spends `bitrate` (the ball compresses to a fraction of it), as a busy street's camera does.
+    noise: bool = False
     scene: str = ""  # "" for the ball; or one of simulator_scenes.SCENES
     passers: int = 1  # crossings per loop of a scene
 
@@ -188,6 +193,8 @@ class StreamSpec:
         """Pipeline that encodes the loop once into an appsink (a scene's frames come through appsrc "src")."""
         if self.scene:
             source = f"appsrc name=src format=time block=true max-bytes=2000000 caps={self.raw_caps}"
+        elif self.noise:
+            source = f"videotestsrc num-buffers={self.clip_frames} pattern=snow ! {self.raw_caps}"
         else:
             background, foreground = PALETTE[self.index % len(PALETTE)]
             motion = MOTIONS[self.index % len(MOTIONS)]
@@ -268,8 +275,10 @@ class ClipCache:
             spec.fps,
             spec.gop,
             spec.bitrate,
-            spec.index % len(PALETTE),
-            spec.index % len(MOTIONS),
+            # Noise has no colours or motion: every noisy stream of one size shares one encoding.
+            None if spec.noise else spec.index % len(PALETTE),
+            None if spec.noise else spec.index % len(MOTIONS),
+            spec.noise,
             # A scene is the camera's own (its houses, its passers-by): cached per camera.
             (spec.scene, spec.passers, spec.index) if spec.scene else None,
         )
@@ -509,10 +518,11 @@ def _stream_overrides(config: dict[str, Any]) -> dict[str, Any]:
     overrides: dict[str, Any] = {
         key: int(config[key]) for key in ("width", "height", "fps", "gop", "bitrate") if key in config
     }
-    if "audio" in config:
-        if not isinstance(config["audio"], bool):
-            raise TypeError("audio must be true or false")
-        overrides["audio"] = config["audio"]
+    for key in ("audio", "noise"):
+        if key in config:
+            if not isinstance(config[key], bool):
+                raise TypeError(f"{key} must be true or false")
+            overrides[key] = config[key]
     if "scene" in config:
         if config["scene"] not in ("", *simulator_scenes.SCENES):
             raise ValueError(f"scene must be one of {', '.join(simulator_scenes.SCENES)}")
@@ -859,7 +869,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cameras", type=int, default=1, help="serve /cam1../camN")
     parser.add_argument(
         "--config",
-        help='JSON list of {"path", "label", "width", "height", "fps", "audio", "scene", "passers", "sub": {...}}',
+        help=(
+            'JSON list of {"path", "label", "width", "height", "fps", "bitrate", "audio", "noise", "scene", '
+            '"passers", "sub": {...}}'
+        ),
     )
     parser.add_argument("--audio", action="store_true", help="every camera also sends AAC sound (default in --config)")
     parser.add_argument(

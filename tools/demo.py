@@ -2,7 +2,8 @@
 
     ./scripts/develop            Home Assistant on http://127.0.0.1:8123, until Ctrl-C
     ./scripts/develop --check    headless: wait until every camera streams, print a table and the
-                                 measurements, exit 0 only if all 17 stream and give a decodable still
+                                 measurements, exit 0 only if all 17 stream, give a decodable still
+                                 and have a playable recorded segment
 
 Run with the project's venv Python (scripts/develop does).
 """
@@ -197,6 +198,58 @@ def wait_for_stills(
     return stills
 
 
+def playable(path: Path) -> bool:
+    """PyAV opens the file and decodes a video frame of it (a segment still being written: its fragments so far)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            return next(container.decode(video=0), None) is not None
+    except (av.error.FFmpegError, OSError):
+        return False
+
+
+def camera_ids(config_dir: Path) -> dict[str, str]:
+    """Demo camera name -> its id (the camera's config subentry id: the name of its recordings folder)."""
+    storage = json.loads((config_dir / ".storage" / "core.config_entries").read_text(encoding="utf-8"))
+    return {
+        sub["title"]: sub["subentry_id"]
+        for entry in storage["data"]["entries"]
+        if entry["domain"] == "ngu_doan_cameras"
+        for sub in entry["subentries"]
+    }
+
+
+def wait_for_recordings(config_dir: Path, timeout: float) -> dict[str, tuple[int, Path | None]]:
+    """Per camera: its segment files in the media folder, and the newest one that plays (None: none yet)."""
+    folder = config_dir / "media" / "ngu_doan_cameras" / "recordings"
+    ids = camera_ids(config_dir)
+    found: dict[str, tuple[int, Path | None]] = {}
+    deadline = time.monotonic() + timeout
+    while True:
+        for camera in CAMERAS:
+            if found.get(camera.name, (0, None))[1] is not None:
+                continue
+            segments = sorted((folder / ids[camera.name]).glob("*/*.mp4"))
+            good = next((path for path in reversed(segments) if playable(path)), None)
+            found[camera.name] = (len(segments), good)
+        if all(path is not None for _, path in found.values()) or time.monotonic() > deadline:
+            return found
+        time.sleep(2)
+
+
+def check_recordings(config_dir: Path, timeout: float = 120.0) -> tuple[bool, dict[str, Any]]:
+    """Every camera has a playable segment in the recordings folder; prints a table of them."""
+    found = wait_for_recordings(config_dir, timeout)
+    print(f"{'camera':<28} {'segments':>8}  playable segment")
+    for name, (count, path) in found.items():
+        print(f"{name:<28} {count:>8}  {path.relative_to(config_dir / 'media') if path else 'none'}")
+    folder = config_dir / "media" / "ngu_doan_cameras" / "recordings"
+    size = sum(path.stat().st_size for path in folder.rglob("*.mp4")) if folder.exists() else 0
+    playing = sum(path is not None for _, path in found.values())
+    return playing == len(CAMERAS), {"cameras_recording_playable": playing, "recordings_mb": round(size / 1e6, 1)}
+
+
 def wait_until_running(hass: HomeAssistantProcess, timeout: float = 120.0) -> float:
     """Block until Home Assistant says it has started (every integration set up); monotonic time."""
     deadline = time.monotonic() + timeout
@@ -247,7 +300,7 @@ def open_dashboard(url: str) -> None:
 
 
 def check(hass: HomeAssistantProcess, sim: CameraSimulator, up_at: float) -> bool:
-    """Everything --check measures and prints; True when all 17 cameras stream with a decodable still."""
+    """Everything --check measures and prints; True when all 17 cameras stream with a decodable still and record."""
     hass.onboard()
     hass.login()
     running_at = wait_until_running(hass)
@@ -294,6 +347,9 @@ def check(hass: HomeAssistantProcess, sim: CameraSimulator, up_at: float) -> boo
     wall = time.monotonic() - wall_before
     results["ha_idle_cpu_fraction_of_one_core"] = round((hass.cpu_seconds() - cpu_before) / wall, 3)
     results["simulator_cpu_fraction_of_one_core"] = round((sim.cpu_seconds() - sim_before) / wall, 3)
+    recorded, recordings = check_recordings(hass.config_dir)
+    results |= recordings
+    ok &= recorded
     print(json.dumps(results, ensure_ascii=False))
     return ok
 

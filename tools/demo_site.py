@@ -57,6 +57,21 @@ SCENES: tuple[tuple[str, int], ...] = (
 )  # fmt: skip
 
 
+# The demo records every camera continuously, within a small quota and a day's retention, so it never
+# fills a disk: its 17 cameras (640x360 main streams) write about 1.5 GB an hour together, so about the
+# last 80 minutes are kept (the oldest footage goes first at 2 GB, or when less than 1 GB is free).
+DEMO_RECORDING: dict[str, Any] = {
+    "mode": "continuous",
+    "retention_days": 1,
+    "quota_gb": 2,
+    "min_free_gb": 1,
+    "segment_seconds": 60,
+    "pre_roll": 10,
+    "post_roll": 10,
+    "max_export_hours": 4,
+}
+
+
 def simulator_config(width: int = 640, height: int = 360, fps: int = 15) -> list[dict[str, Any]]:
     """The simulator's camera list: /cam1../cam17, each with a sub stream and its scene."""
     return [
@@ -104,7 +119,7 @@ def config_entries_storage(rtsp_base: str) -> dict[str, Any]:
         "entry_id": uuid.uuid4().hex,
         "minor_version": 1,
         "modified_at": now,
-        "options": {"frame_timeout": 5},
+        "options": {"frame_timeout": 5, "recording": DEMO_RECORDING},
         "pref_disable_new_entities": False,
         "pref_disable_polling": False,
         "source": "user",
@@ -128,6 +143,9 @@ homeassistant:
   country: VN
   language: vi
   currency: VND
+  # The demo's recordings stay in its own folder (Home Assistant in a container would use /media).
+  media_dirs:
+    local: "{media}"
   auth_providers:
     - type: trusted_networks
       trusted_networks: [127.0.0.1/32, "::1/128"]
@@ -152,7 +170,10 @@ logger:
 def write_config(config_dir: Path, rtsp_base: str, port: int) -> None:
     """A Home Assistant config folder with the integration installed and the site configured."""
     config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / "configuration.yaml").write_text(CONFIGURATION_YAML.replace("{port}", str(port)), encoding="utf-8")
+    media = config_dir.resolve() / "media"
+    media.mkdir(exist_ok=True)
+    configuration = CONFIGURATION_YAML.replace("{port}", str(port)).replace("{media}", str(media))
+    (config_dir / "configuration.yaml").write_text(configuration, encoding="utf-8")
     components = config_dir / "custom_components"
     components.mkdir(exist_ok=True)
     link = components / DOMAIN
@@ -181,6 +202,7 @@ def write_config(config_dir: Path, rtsp_base: str, port: int) -> None:
         )
     else:
         for entry in current["data"]["entries"]:
+            entry["options"].setdefault("recording", DEMO_RECORDING)  # a demo made before recording existed
             for n, sub in enumerate(entry["subentries"], start=1):
                 sub["data"]["main_url"] = f"{rtsp_base}/cam{n}"
                 sub["data"]["sub_url"] = f"{rtsp_base}/cam{n}/sub"

@@ -4,30 +4,40 @@ A *session* is one connection to a camera's stream: from the first packet after 
 connection is lost or the reader stops. Between two sessions there is a gap in the footage, and the
 recorder writes it down as one; nothing papers over it.
 
-Packets are copied out of FFmpeg's buffers once, on the reader thread, into `MediaPacket`s: plain
-objects that any consumer may keep (the pre-roll ring keeps seconds of them) after the session and its
-demuxer are gone.
+A `MediaPacket` carries the demuxer's own packet: FFmpeg's packet buffers are reference-counted and
+never reused by the demuxer, so a consumer may keep one (the pre-roll ring keeps seconds of them)
+after the session and its demuxer are gone, and a muxer writes it without a single copy. (Copying
+each packet into bytes and back into a new FFmpeg packet cost more than the rest of recording.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, Protocol
+
+from av.packet import Packet
 
 if TYPE_CHECKING:
     from av.audio.stream import AudioStream
     from av.video.stream import VideoStream
 
 type MediaKind = Literal["video", "audio"]
+# A packet's bytes: the demuxer's packet itself (live streams), or bytes (anything built by hand).
+type Payload = Packet | bytes
 
 
 @dataclass(frozen=True, slots=True)
 class MediaPacket:
-    """One compressed packet of a session, owned by Python (safe to keep)."""
+    """One compressed packet of a session (safe to keep).
+
+    Nobody changes a packet once it is made, but a muxer writing its `data` (the demuxer's packet):
+    it sets the timestamps the file needs right before each write, under the packet's camera's lock.
+    """
 
     kind: MediaKind
-    data: bytes
+    # Not in the repr: a demuxer's packet shows its stream, which is gone once its session is over.
+    data: Payload = field(repr=False)
     pts: int | None
     dts: int | None
     duration: int
@@ -45,6 +55,21 @@ class MediaPacket:
         """The packet's decode time in stream seconds (None when the camera sent no timestamp)."""
         stamp = self.dts if self.dts is not None else self.pts
         return float(stamp * self.time_base) if stamp is not None else None
+
+    @property
+    def size(self) -> int:
+        """Bytes of data."""
+        data = self.data
+        return data.size if isinstance(data, Packet) else len(data)
+
+    def payload(self) -> bytes:
+        """A copy of the data as bytes (for inspection; muxers write `data` itself)."""
+        return bytes(self.data)
+
+    def retimed(self, dts: int | None, pts: int | None, duration: int) -> MediaPacket:
+        """The same packet (the same data) with other timestamps."""
+        # Built directly: dataclasses.replace costs twice as much, on every packet of a camera.
+        return MediaPacket(self.kind, self.data, pts, dts, duration, self.time_base, self.keyframe, self.wall)
 
 
 @dataclass(frozen=True, slots=True)

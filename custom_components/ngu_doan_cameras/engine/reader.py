@@ -26,7 +26,7 @@ from av.video.stream import VideoStream
 from .backoff import Backoff
 from .errors import StreamError, StreamErrorKind, classify, describe
 from .media import PacketSink
-from .packets import ConsumerFailures, PacketFanout
+from .packets import BATCH_SECONDS, ConsumerFailures, PacketFanout
 from .probe import open_options
 from .stats import RateWindow, ReaderState, StreamStats
 
@@ -132,7 +132,8 @@ class StreamReader:
     def stats(self) -> StreamStats:
         """Snapshot of the current state and rates."""
         with self._lock:
-            fps = self._frame_rate.rate()
+            # A packet-only reader's pictures are its video packets: the byte window counts them too.
+            fps = self._frame_rate.rate() if self.decode else self._byte_rate.rate()
             byte_rate = self._byte_rate.byte_rate()
             return replace(
                 self._stats,
@@ -237,6 +238,10 @@ class StreamReader:
         started = time.monotonic()
         deadline = started + FIRST_FRAME_TIMEOUTS * timeout
         last_video = started
+        # A packet-only reader counts its video packets (its pictures) in batches, as its sinks get
+        # them (see packets.BATCH_SECONDS): per packet, only what the watchdog needs runs.
+        uncounted: list[tuple[int | None, int, float]] = []  # (dts, size, arrival)
+        count_at = started
         for packet in container.demux():
             now = time.monotonic()
             if stop.is_set():
@@ -251,17 +256,47 @@ class StreamReader:
             if index != video_index or packet.size == 0:  # other tracks; the demuxer's flush packet
                 continue
             last_video = now
-            with self._lock:
-                self._last_packet_at = _seconds(packet.dts, seconds_per_tick, self._last_packet_at)
-                self._byte_rate.add(self._last_packet_at, packet.size)
+            if decode:
+                # Decoded before the sinks see it: a muxer retimes the demuxer's packet for its file.
+                self._count_bytes(packet.dts, packet.size, seconds_per_tick)
+                if self._decode(packet, seconds_per_tick):
+                    deadline = now + timeout
+            else:
+                deadline = now + timeout
+                uncounted.append((packet.dts, packet.size, now))
+                if now >= count_at:
+                    self._count_pictures(uncounted, seconds_per_tick, video)
+                    uncounted = []
+                    count_at = now + BATCH_SECONDS
             if packets.active:
                 packets.packet(packet, "video")
-            if not decode:
-                self._publish_packet(video, self._last_packet_at)
-                deadline = now + timeout
-            elif self._decode(packet, seconds_per_tick):
-                deadline = now + timeout
         raise StreamError(StreamErrorKind.CANNOT_CONNECT, "stream ended")
+
+    def _count_bytes(self, dts: int | None, size: int, seconds_per_tick: float | None) -> None:
+        """A decoding reader's bookkeeping of one video packet (its frames are counted as they decode)."""
+        with self._lock:
+            self._last_packet_at = _seconds(dts, seconds_per_tick, self._last_packet_at)
+            self._byte_rate.add(self._last_packet_at, size)
+
+    def _count_pictures(
+        self, packets: list[tuple[int | None, int, float]], seconds_per_tick: float | None, video: VideoStream
+    ) -> None:
+        """A packet-only reader's bookkeeping: each video packet is a picture (the byte window counts them)."""
+        with self._lock:
+            at = self._last_packet_at
+            for dts, size, arrival in packets:
+                if seconds_per_tick is None:
+                    at = arrival
+                elif dts is not None:
+                    at = dts * seconds_per_tick
+                self._byte_rate.add(at, size)
+            self._last_packet_at = at
+        self._frames += len(packets)
+        self._last_frame_at = time.time()
+        if not self._had_frames:
+            context = video.codec_context
+            self._frame_size = (context.width or None, context.height or None)
+            self._streaming()
 
     def _decode(self, packet: av.Packet, seconds_per_tick: float | None) -> bool:
         """Decode one video packet and publish its frames; True if any came out."""
@@ -297,17 +332,6 @@ class StreamReader:
                 frame_listener(frame, at)
             except Exception as err:  # noqa: BLE001 - a listener's failure is its own; the stream goes on
                 self._listener_failures.failed(frame_listener, err)
-
-    def _publish_packet(self, video: VideoStream, at: float) -> None:
-        """A packet-only reader's bookkeeping: each video packet counts as a frame (one picture each)."""
-        self._frames += 1
-        self._last_frame_at = time.time()
-        with self._lock:
-            self._frame_rate.add(at)
-        if not self._had_frames:
-            context = video.codec_context
-            self._frame_size = (context.width or None, context.height or None)
-            self._streaming()
 
     def _streaming(self) -> None:
         self._had_frames = self._ever_streamed = True

@@ -129,6 +129,8 @@ class ClipRecorder:
 
     def packet(self, packet: MediaPacket, session: StreamSession, ring: PreRollRing) -> None:
         """Open clips asked for since the last packet, feed every clip, finish those that are done."""
+        if not self._clips:  # the usual case, for every packet of a camera: nothing to do
+            return
         for clip in list(self._clips):
             if clip.writer is None:
                 self._open(clip, session, ring)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import av
+from av.packet import Packet
 
 from ..media import MediaKind, MediaPacket, StreamSession  # noqa: TID252 - the readers' packet interface, one level up
 from .probe import probe, trim_incomplete
@@ -184,29 +185,34 @@ class Mp4Writer:
 
     def write(self, packet: MediaPacket) -> None:
         """Mux one packet; raises one of WRITE_ERRORS when the file cannot be written (then call `close`)."""
-        stream = self._streams.get(packet.kind)
-        if stream is None or packet.dts is None or packet.pts is None:
+        kind, dts, pts = packet.kind, packet.dts, packet.pts
+        stream = self._streams.get(kind)
+        if stream is None or dts is None or pts is None:
             return
-        base = self._bases.get(packet.kind)
+        base = self._bases.get(kind)
         if base is None:
-            base = self._bases[packet.kind] = math.ceil(self._origin / packet.time_base)
-        if packet.dts < base:  # audio from before the cut belongs to the previous file
+            base = self._bases[kind] = math.ceil(self._origin / packet.time_base)
+        if dts < base:  # audio from before the cut belongs to the previous file
             return
-        out = av.Packet(packet.data)
-        out.dts = packet.dts - base
-        out.pts = packet.pts - base
+        # The demuxer's packet is written as it is: FFmpeg takes a new reference to its buffer, no
+        # copy. Its timestamps are set for this file right before the write (another file, a clip,
+        # may write the same packet next, with its own).
+        data = packet.data
+        out = data if isinstance(data, Packet) else Packet(data)
+        out.dts = dts - base
+        out.pts = pts - base
         out.duration = packet.duration
         out.time_base = packet.time_base
         out.is_keyframe = packet.keyframe
         out.stream = stream
         try:
-            self._container.mux(out)
+            self._container.mux_one(out)
         except BaseException:
             self.failed = True
             raise
         self.packets += 1
-        if packet.kind == "video":
-            self._video_end = packet.dts + packet.duration
+        if kind == "video":
+            self._video_end = dts + packet.duration
 
     def sync(self) -> None:
         """Push what is written so far to the disk (fsync); a closed file is already synced."""

@@ -50,8 +50,10 @@ class PreRollRing:
         elif not self._keyframes:
             return
         self._packets.append(packet)
-        self._data_bytes += len(packet.data)
-        self._trim(packet.wall - self.seconds)
+        self._data_bytes += packet.size
+        keyframes = self._keyframes
+        if len(keyframes) > 1 and keyframes[1].wall <= packet.wall - self.seconds:
+            self._trim(packet.wall - self.seconds)
 
     def _trim(self, horizon: float) -> None:
         # Drop whole GOPs while the next key frame is still at or before the horizon.
@@ -61,7 +63,7 @@ class PreRollRing:
             first = keyframes[0]
             packets = self._packets
             while packets[0] is not first:
-                self._data_bytes -= len(packets.popleft().data)
+                self._data_bytes -= packets.popleft().size
 
     def start_for(self, wall: float) -> MediaPacket | None:
         """The key frame a clip wanting footage from `wall` starts at.

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 from fractions import Fraction
 
 from ..media import MediaKind, MediaPacket  # noqa: TID252 - the readers' packet interface, one level up
@@ -87,7 +86,7 @@ class PacketOrderer:
         track.last = stamp
         pts = stamp if packet.pts is None or packet.pts < stamp else packet.pts
         if packet.dts != stamp or packet.pts != pts:
-            packet = replace(packet, dts=stamp, pts=pts)
+            packet = packet.retimed(stamp, pts, packet.duration)
         if packet.kind == "video":
             self._video(packet, track)
         else:
@@ -99,7 +98,7 @@ class PacketOrderer:
         held, self._held = self._held, None
         if held is not None:
             video = self._tracks["video"]
-            self._release(held if held.duration > 0 else replace(held, duration=max(video.step, 1)))
+            self._release(held if held.duration > 0 else held.retimed(held.dts, held.pts, max(video.step, 1)))
         while self._audio:
             self._emit(self._audio.popleft())
 
@@ -114,7 +113,7 @@ class PacketOrderer:
             assert held.dts is not None
             assert packet.dts is not None
             duration = packet.dts - held.dts
-            self._release(held if held.duration == duration else replace(held, duration=duration))
+            self._release(held if held.duration == duration else held.retimed(held.dts, held.pts, duration))
 
     def _release(self, video: MediaPacket) -> None:
         """Emit `video`, after the audio that comes before it."""
@@ -130,7 +129,7 @@ class PacketOrderer:
 
     def _audio_packet(self, packet: MediaPacket, track: _Track) -> None:
         if packet.duration <= 0 and track.step > 0:
-            packet = replace(packet, duration=track.step)
+            packet = packet.retimed(packet.dts, packet.pts, track.step)
         audio = self._audio
         audio.append(packet)
         # Audio the video has not caught up with for too long goes out anyway.
