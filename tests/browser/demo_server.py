@@ -27,7 +27,6 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from homeassistant.util.package import is_docker_env  # noqa: E402
 
 from tools.demo import (  # noqa: E402
     HomeAssistantProcess,
@@ -83,8 +82,8 @@ def newest_snapshot(media: Path, names: dict[str, str]) -> tuple[str, str] | Non
 
 
 def serve(hass: HomeAssistantProcess, sim: CameraSimulator) -> None:
-    # Home Assistant's local media folder as it chooses it (the demo configures none): /media in a container.
-    media = Path("/media") if is_docker_env() else hass.config_dir / "media"
+    # The demo's configuration sets Home Assistant's local media folder to its own config folder's media.
+    media = hass.config_dir / "media"
     entities = camera_entities(hass)
     paths = {camera.name: f"cam{n}" for n, camera in enumerate(CAMERAS, start=1)}
     names = camera_ids(hass, entities)
