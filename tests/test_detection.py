@@ -13,18 +13,17 @@ from homeassistant.data_entry_flow import FlowResultType
 from custom_components.ngu_doan_cameras.const import EVENT_MOTION, SUBENTRY_CAMERA
 
 from .conftest import camera_data
-from .helpers import jpeg_size, make_site, reader_threads, setup_site, unload_site, wait_for_state, wait_until
+from .helpers import (
+    FAST_DETECTION,
+    jpeg_size,
+    make_site,
+    reader_threads,
+    setup_site,
+    unload_site,
+    wait_for_state,
+    wait_until,
+)
 from .simulator import CameraSimulator
-
-FAST_DETECTION = {
-    "enabled": True,
-    "sensitivity": 60,
-    "min_area": 0.2,
-    "off_delay": 2,
-    "max_fps": 5,
-    "zones": "",
-    "masks": "",
-}
 
 
 @pytest.mark.usefixtures("socket_enabled")
