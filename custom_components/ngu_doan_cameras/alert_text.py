@@ -26,6 +26,8 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "kind_tamper": "tamper",
         "kind_offline": "offline",
         "kind_recording_failed": "recording failure",
+        "kind_fire": "fire",
+        "kind_explosion": "explosion",
         "kind_other": "other",
     },
     "vi": {
@@ -40,6 +42,8 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "kind_tamper": "phá hoại camera",
         "kind_offline": "mất kết nối",
         "kind_recording_failed": "lỗi ghi hình",
+        "kind_fire": "cháy",
+        "kind_explosion": "nổ",
         "kind_other": "khác",
     },
 }

@@ -78,6 +78,8 @@ class Camera:
         self.stills = StillImageSource(self.reader.latest_frame)
         self.detection = CameraDetection(config.detection, lambda event: on_detection(config.camera_id, event))
         self.reader.add_frame_listener(self.detection.process)
+        # Loud sound: the watched stream's own sound, from the session detection already has.
+        self.detection.sound.attach(self.reader.add_packet_sink)
 
     def reconfigure(self, config: CameraConfig) -> None:
         """Take a new name, snapshot URL or detection settings without touching the readers' sessions."""
