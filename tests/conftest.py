@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,18 @@ SIM_PASSWORD = "p@ss:w#rd/%1"  # every character that breaks naive URL building
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load this repository's custom integration."""
+
+
+@pytest.fixture(autouse=True)
+def isolated_media_folder(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Every Home Assistant test records, and files snapshots, into a media folder of its own.
+
+    The test plugin's default config folder is shared by every run on the machine: recordings, the
+    index and snapshots of one test would be seen by the next.
+    """
+    if "hass" in request.fixturenames:
+        hass: HomeAssistant = request.getfixturevalue("hass")
+        hass.config.media_dirs = {"local": str(tmp_path / "media")}
 
 
 @pytest.fixture(autouse=True)

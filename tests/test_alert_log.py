@@ -86,7 +86,7 @@ async def test_raise_cooldown_repeat_and_acknowledge(hass: HomeAssistant, hass_a
     assert first["new"] is True
     assert first["cooldown"] is False
     assert first["open_alerts"] == 1
-    assert first["record_clip_available"] is False  # no recording yet: blueprints do not call it
+    assert first["record_clip_available"] is False  # the camera does not record: blueprints ask for no clip
     state = hass.states.get(OPEN_ALERTS)
     assert state.state == "1"
     (alert,) = state.attributes["open"]

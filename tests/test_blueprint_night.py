@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from homeassistant.core import Context, Event, HomeAssistant, ServiceCall, SupportsResponse, callback
+from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import ServiceNotFound
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import config_validation as cv
@@ -249,30 +249,26 @@ async def test_hours_switch_zones_cameras_and_cooldown(
     await unload_site(hass, entry)
 
 
+EVENTS_ONLY = {"mode": "events", "retention_days": 14, "quota_gb": 0, "min_free_gb": 0, "segment_seconds": 60,
+               "pre_roll": 3, "post_roll": 2, "max_export_hours": 1}  # fmt: skip
+
+
 @pytest.mark.usefixtures("socket_enabled", "config_dir")
-async def test_clip_when_recording_exists(
+async def test_clip_of_a_recording_camera(
     hass: HomeAssistant, simulator: CameraSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = await async_setup_world(hass, monkeypatch)
-    entry = make_site(hass, [camera_data(simulator, 2, detection=DETECTION_OFF)])
+    # Events-only recording, without motion clips: the blueprint asks the real `record_clip` for one.
+    camera = camera_data(simulator, 2, detection=DETECTION_OFF, recording={"mode": "site", "motion_clips": False})
+    entry = make_site(hass, [camera])
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "recording": EVENTS_ONLY})
     await setup_site(hass, entry)
-    # The recording action is being built (issue 7); this stand-in answers as it will: per camera entity,
-    # the clip's path, media id and URL.
-    clips: list[dict[str, Any]] = []
-
-    async def record_clip(call: ServiceCall) -> dict[str, Any]:
-        clips.append(dict(call.data))
-        return {
-            entity_id: {"path": "/media/clip.mp4", "media_id": "media-source://clip-1", "url": "/clips/1.mp4"}
-            for entity_id in call.data["entity_id"]
-        }
-
-    hass.services.async_register(DOMAIN, "record_clip", record_clip, supports_response=SupportsResponse.OPTIONAL)
     # The lights keep their default duration (5 minutes): Home Assistant's timers are moved on below.
     night = {**hours(inside=True), "lights": [BED_LIGHT], "notify_devices": [world.phone_device_id]}
     await async_add_automation(hass, NIGHT, [{"id": "night", "input": night}])
+    await wait_for_state(hass, "sensor.camera_2_recording", "standby", timeout=30)
     await set_detection(hass, 2, True)
-    await wait_until(lambda: bool(world.calls.phone))
+    await wait_until(lambda: bool(world.calls.phone), timeout=30)
     assert hass.states.get(BED_LIGHT).state == "on"
     # Five minutes on Home Assistant's timers (the lights' wait is one of them). Fired until the wait has
     # started and ended; not inside an asyncio timeout, which the same call would fire as well.
@@ -283,14 +279,16 @@ async def test_clip_when_recording_exists(
             break
     assert hass.states.get(BED_LIGHT).state == "off"
     await wait_for_runs(hass, "night", 1)
-    assert clips == [{"entity_id": ["camera.camera_2"], "pre_roll": 10, "duration": 30}]
+    clip_calls = [data for domain, service, data in world.calls.actions if (domain, service) == (DOMAIN, "record_clip")]
+    assert clip_calls == [{"entity_id": ["camera.camera_2"], "pre_roll": 10, "duration": 30}]
     (sent,) = world.calls.phone
     buttons = [button for button in sent["data"]["actions"] if button["action"] == "URI"]
-    assert buttons[0] == {"action": "URI", "title": "Xem clip", "uri": "/clips/1.mp4"}
-    assert sent["data"]["clickAction"] == "/clips/1.mp4"
+    assert buttons[0]["title"] == "Xem clip"
+    assert buttons[0]["uri"].startswith("/media/local/ngu_doan_cameras/clips/")
+    assert sent["data"]["clickAction"] == buttons[0]["uri"]
     # The log keeps the clip with the alert (joined to it, not a repeat).
     (alert,) = hass.states.get("sensor.cong_an_xa_ngu_doan_open_alerts").attributes["open"]
-    assert alert["clip"] == "media-source://clip-1"
+    assert alert["clip"].startswith(f"media-source://{DOMAIN}/file/clips/")
     assert alert["repeats"] == 0
     await unload_site(hass, entry)
 

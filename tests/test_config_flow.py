@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ngu_doan_cameras.const import (
     CONF_FRAME_TIMEOUT,
     CONF_SITE_NAME,
+    DEFAULT_SITE_RECORDING,
     DOMAIN,
     SUBENTRY_CAMERA,
 )
@@ -66,7 +67,8 @@ async def test_site_with_one_camera(
     entry = result["result"]
     assert entry.title == SITE
     assert entry.data == {CONF_SITE_NAME: SITE}
-    assert entry.options == {CONF_FRAME_TIMEOUT: 5}
+    # A new site records like the station's recorder: continuously, 14 days, above 2 GB free.
+    assert entry.options == {CONF_FRAME_TIMEOUT: 5, "recording": DEFAULT_SITE_RECORDING}
     (subentry,) = entry.subentries.values()
     assert subentry.subentry_type == SUBENTRY_CAMERA
     assert subentry.title == "Camera 1"
@@ -247,7 +249,7 @@ async def test_subentry_flows_add_change_and_refuse_duplicates(hass: HomeAssista
     first = next(sub for sub in entry.subentries.values() if sub.title == "Camera 1")
     result = await entry.start_subentry_reconfigure_flow(hass, SUBENTRY_CAMERA, first.subentry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["connection", "detection"]
+    assert result["menu_options"] == ["connection", "detection", "recording"]
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"next_step_id": "connection"})
     assert result["step_id"] == "connection"
     result = await hass.config_entries.subentries.async_configure(
@@ -287,11 +289,30 @@ async def test_reconfigure_renames_site_and_options(hass: HomeAssistant) -> None
     assert entry.title == "Công an xã"
     assert entry.unique_id == "cong_an_xa"
 
+    # A site made before recording existed keeps it off until someone turns it on.
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_FRAME_TIMEOUT: 9})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_FRAME_TIMEOUT: 9}
+    assert entry.options == {CONF_FRAME_TIMEOUT: 9, "recording": {**DEFAULT_SITE_RECORDING, "mode": "off"}}
     await hass.async_block_till_done()
+
+    # The recording section: values out of bounds are refused; good ones reach the shared recorder at once.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    recording = {**DEFAULT_SITE_RECORDING, "mode": "events", "retention_days": 7, "quota_gb": 50, "min_free_gb": 5}
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_FRAME_TIMEOUT: 9, "recording": {**recording, "retention_days": 0}}
+        )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_FRAME_TIMEOUT: 9, "recording": recording}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options["recording"] == recording
+    # Every site records into one media folder: the most careful limits of the two sites apply (Thôn Trúc
+    # keeps the default 14 days; this site's quota and free-space floor are the stricter ones).
+    retention = entry.runtime_data.recorder.settings.retention
+    assert (retention.keep_days, retention.quota_gb, retention.min_free_gb) == (14, 50, 5)
     await unload_all(hass)
 
 

@@ -28,6 +28,7 @@ def test_reader_streams_publishes_stats_and_stops(simulator: CameraSimulator) ->
     sink = RecordingSink()
     remove_frame = reader.add_frame_listener(lambda frame, _at: frames.append(frame.width))
     reader.add_packet_sink(sink)
+    started = time.time()
     reader.start()
     reader.start()  # idempotent
     try:
@@ -40,14 +41,15 @@ def test_reader_streams_publishes_stats_and_stops(simulator: CameraSimulator) ->
         assert stats.bitrate_kbps is not None
         assert stats.bitrate_kbps > 0
         assert stats.last_frame_at is not None
-        assert abs(stats.last_frame_at - time.time()) < 2
+        assert started <= stats.last_frame_at <= time.time()  # wall clock of a frame of this run
         assert frames
         assert set(frames) == {320}
         assert sink.packets("video")
         remove_frame()
         count = len(frames)
-        time.sleep(0.3)
-        assert len(frames) == count
+        published = reader.stats.frames
+        wait_for(lambda: reader.stats.frames >= published + 5)  # frames went on...
+        assert len(frames) <= count + 1  # ...but not to the removed listener (one may have been in flight)
         first = reader.latest_frame()
         assert first is not None
         wait_for(lambda: reader.latest_frame()[0] != first[0])  # type: ignore[index]
@@ -87,8 +89,9 @@ def test_reader_marks_frozen_camera_disconnected_within_read_timeout(own_simulat
         lost_at = time.time()
         last_frame_at = reader.stats.last_frame_at
         assert last_frame_at is not None
-        # Read timeout 2 s: the camera counts as lost that long after its last frame (plus slack).
-        assert lost_at - last_frame_at < FAST.read_timeout + 1.0
+        # Read timeout 2 s: the camera counts as lost about that long after its last frame (the bound is
+        # generous for a loaded machine; a reader that missed the stall would never get here).
+        assert lost_at - last_frame_at < 3 * FAST.read_timeout
         assert reader.stats.error is StreamErrorKind.TIMEOUT
         own_simulator.thaw("cam1")
         wait_for(lambda: reader.stats.streaming, timeout=20)
@@ -154,9 +157,7 @@ def test_reader_keeps_retrying_a_bad_camera_and_stops_promptly(simulator: Camera
         wait_for(lambda: reader.stats.state is ReaderState.DISCONNECTED, timeout=10)
         assert reader.stats.error in {StreamErrorKind.NOT_FOUND, StreamErrorKind.TIMEOUT}
     finally:
-        started = time.monotonic()
-        assert reader.stop()
-        assert time.monotonic() - started < 5
+        assert reader.stop()  # joined within one open timeout plus slack (its max_stop_seconds)
     assert reader.stats.state is ReaderState.STOPPED
     assert reader.stats.frames == 0
 
@@ -183,8 +184,8 @@ def stream_until_lost(sim: CameraSimulator, reader: StreamReader, log: StateLog,
     assert lost is not None
     lost_at, stats = lost
     assert stats.last_frame_at is not None
-    # Lost one frame timeout after the last frame (plus slack for a loaded machine), not never.
-    assert lost_at - stats.last_frame_at < FAST.read_timeout + 1.5
+    # Lost about one frame timeout after the last frame (generous slack for a loaded machine), not never.
+    assert lost_at - stats.last_frame_at < 3 * FAST.read_timeout
     return stats
 
 

@@ -67,6 +67,8 @@ async def test_site_setup_devices_areas_and_unload(
         "binary_sensor.camera_1_tamper",
         "switch.camera_1_detection",
         "number.camera_1_motion_sensitivity",
+        "sensor.camera_1_recording",
+        "select.camera_1_recording_mode",
         "event.camera_1_alert",
     }
     # Entities belong to the camera's subentry, so removing the camera removes them.

@@ -6,7 +6,12 @@ from ``python3-gi``; the project's venv has no ``gi``. This script deliberately
 imports nothing from the project so it can run outside of it.
 
 Every camera streams H.264 showing a moving ball in a per-camera colour scheme,
-so frames differ over time (motion detection) and between cameras. Cameras
+so frames differ over time (motion detection) and between cameras. With a
+scene (``--scene``, or ``"scene"`` per camera in ``--config``: ``street``,
+``village`` or ``night``) a camera shows instead a still street or village, by
+day or in infrared grey with noise, where a person, a motorbike or a car
+crosses now and then (``"passers"`` per loop, default 1; 0 for a quiet
+camera): a longer loop (20 to 28 s), drawn by ``simulator_scenes.py``. Cameras
 with audio (``--audio``, or ``"audio": true`` per camera in ``--config``) also
 send AAC (16 kHz mono, a per-camera tone), as many real cameras do. Extra
 mounts that always exist:
@@ -57,6 +62,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import gi
+import simulator_scenes
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtsp", "1.0")
@@ -95,6 +101,7 @@ PALETTE: tuple[tuple[int, int], ...] = (
     (0xFF403000, 0xFF80FF80),
 )
 MOTIONS: tuple[str, ...] = ("wavy", "sweep", "hsweep")
+SCENE_LOOP_SECONDS = (20, 24, 28)  # cameras loop at different lengths, so their passers-by do not march in step
 
 
 def log(message: str) -> None:
@@ -128,11 +135,14 @@ class StreamSpec:
     codec: str = "h264"
     silent: bool = False
     audio: bool = False
+    scene: str = ""  # "" for the ball; or one of simulator_scenes.SCENES
+    passers: int = 1  # crossings per loop of a scene
 
     @property
     def clip_frames(self) -> int:
-        """Loop length: at least CLIP_SECONDS, in whole GOPs."""
-        wanted = max(self.fps * CLIP_SECONDS, self.gop)
+        """Loop length: at least CLIP_SECONDS (a scene's own, longer loop), in whole GOPs."""
+        seconds = SCENE_LOOP_SECONDS[self.index % len(SCENE_LOOP_SECONDS)] if self.scene else CLIP_SECONDS
+        wanted = max(self.fps * seconds, self.gop)
         return math.ceil(wanted / self.gop) * self.gop
 
     @property
@@ -153,10 +163,8 @@ class StreamSpec:
             f"width={self.width},height={self.height},framerate={self.fps}/1"
         )
 
-    def clip_pipeline(self) -> str:
-        """Pipeline that encodes the loop once into an appsink."""
-        background, foreground = PALETTE[self.index % len(PALETTE)]
-        motion = MOTIONS[self.index % len(MOTIONS)]
+    def encoder(self) -> str:
+        """The encoder and its output caps."""
         if self.codec == "h265":
             # Closed GOPs: an open-GOP CRA at the loop point would reference
             # frames from the end of the previous pass.
@@ -170,14 +178,36 @@ class StreamSpec:
                 "x264enc tune=zerolatency speed-preset=ultrafast threads=1 "
                 f"key-int-max={self.gop} bitrate={self.bitrate}"
             )
-        return (
-            f"videotestsrc num-buffers={self.clip_frames} pattern=ball "
-            f"motion={motion} background-color={background} "
-            f"foreground-color={foreground} "
-            f"! video/x-raw,format=I420,width={self.width},height={self.height},"
-            f"framerate={self.fps}/1 "
-            f"! {encoder} ! {self.caps} "
-            "! appsink name=sink sync=false"
+        return f"{encoder} ! {self.caps}"
+
+    @property
+    def raw_caps(self) -> str:
+        return f"video/x-raw,format=I420,width={self.width},height={self.height},framerate={self.fps}/1"
+
+    def clip_pipeline(self) -> str:
+        """Pipeline that encodes the loop once into an appsink (a scene's frames come through appsrc "src")."""
+        if self.scene:
+            source = f"appsrc name=src format=time block=true max-bytes=2000000 caps={self.raw_caps}"
+        else:
+            background, foreground = PALETTE[self.index % len(PALETTE)]
+            motion = MOTIONS[self.index % len(MOTIONS)]
+            source = (
+                f"videotestsrc num-buffers={self.clip_frames} pattern=ball "
+                f"motion={motion} background-color={background} "
+                f"foreground-color={foreground} ! {self.raw_caps}"
+            )
+        return f"{source} ! {self.encoder()} ! appsink name=sink sync=false"
+
+    def scene_frames(self) -> Any:
+        """The scene's raw frames (an iterator of I420 pictures)."""
+        return simulator_scenes.frames(
+            self.scene,
+            width=self.width,
+            height=self.height,
+            fps=self.fps,
+            count=self.clip_frames,
+            index=self.index,
+            passers=self.passers,
         )
 
     def audio_pipeline(self) -> str:
@@ -240,6 +270,8 @@ class ClipCache:
             spec.bitrate,
             spec.index % len(PALETTE),
             spec.index % len(MOTIONS),
+            # A scene is the camera's own (its houses, its passers-by): cached per camera.
+            (spec.scene, spec.passers, spec.index) if spec.scene else None,
         )
         return self._cached(key, spec.mount, lambda: _encode_clip(spec))
 
@@ -263,14 +295,21 @@ class ClipCache:
             return clip
 
 
-def _pull_all(launch: str, name: str) -> Clip:
-    """Run an encoding pipeline to its end; every buffer of its appsink "sink"."""
+def _pull_all(launch: str, name: str, feed: Any = None, fps: int = 1) -> Clip:
+    """Run an encoding pipeline to its end; every buffer of its appsink "sink".
+
+    With `feed` (raw frames), a thread pushes them into its appsrc "src" while this one pulls.
+    """
     pipeline = Gst.parse_launch(launch)
     sink = pipeline.get_by_name("sink")
     frames: list[bytes] = []
     keyframes: set[int] = set()
     caps = ""
     pipeline.set_state(Gst.State.PLAYING)
+    feeder = None
+    if feed is not None:
+        feeder = threading.Thread(target=_push_all, args=(pipeline.get_by_name("src"), feed, fps), daemon=True)
+        feeder.start()
     try:
         while True:
             sample = sink.emit("try-pull-sample", 10 * Gst.SECOND)
@@ -283,14 +322,28 @@ def _pull_all(launch: str, name: str) -> Clip:
             frames.append(buffer.extract_dup(0, buffer.get_size()))
     finally:
         pipeline.set_state(Gst.State.NULL)
+        if feeder is not None:
+            feeder.join()
     if not frames:
         raise RuntimeError(f"{name}: the encoder gave nothing")
     return Clip(frames=frames, keyframes=frozenset(keyframes), caps=caps)
 
 
+def _push_all(appsrc: Gst.Element, feed: Any, fps: int) -> None:
+    """Push raw frames with their times into an appsrc, then end the stream."""
+    for number, frame in enumerate(feed):
+        buffer = Gst.Buffer.new_wrapped(frame)
+        buffer.pts = number * Gst.SECOND // fps
+        buffer.duration = Gst.SECOND // fps
+        if appsrc.emit("push-buffer", buffer) != Gst.FlowReturn.OK:
+            return  # the pipeline is stopping
+    appsrc.emit("end-of-stream")
+
+
 def _encode_clip(spec: StreamSpec) -> Clip:
     """Run the clip pipeline: one byte-stream access unit per frame."""
-    clip = _pull_all(spec.clip_pipeline(), spec.mount)
+    feed = spec.scene_frames() if spec.scene else None
+    clip = _pull_all(spec.clip_pipeline(), spec.mount, feed, spec.fps)
     if 0 not in clip.keyframes:
         raise RuntimeError(f"{spec.mount}: clip does not start with a key frame")
     if len(clip.frames) != spec.clip_frames:
@@ -387,6 +440,7 @@ def build_specs(args: argparse.Namespace) -> list[StreamSpec]:
         gop=args.gop,
         bitrate=args.bitrate,
         audio=args.audio,
+        scene=args.scene,
     )
     sub_defaults = replace(
         main_defaults,
@@ -432,6 +486,8 @@ def build_specs(args: argparse.Namespace) -> list[StreamSpec]:
                 "fps": main.fps,
                 "gop": main.gop,
                 "audio": main.audio,  # one microphone, heard on both streams
+                "scene": main.scene,  # one view: the same passers-by at the same moments
+                "passers": main.passers,
             }
             sub_values.update(_stream_overrides(sub_config))
             specs.append(replace(sub_defaults, **sub_values))
@@ -457,6 +513,12 @@ def _stream_overrides(config: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(config["audio"], bool):
             raise TypeError("audio must be true or false")
         overrides["audio"] = config["audio"]
+    if "scene" in config:
+        if config["scene"] not in ("", *simulator_scenes.SCENES):
+            raise ValueError(f"scene must be one of {', '.join(simulator_scenes.SCENES)}")
+        overrides["scene"] = config["scene"]
+    if "passers" in config:
+        overrides["passers"] = max(0, int(config["passers"]))
     return overrides
 
 
@@ -797,9 +859,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cameras", type=int, default=1, help="serve /cam1../camN")
     parser.add_argument(
         "--config",
-        help='JSON list of {"path", "label", "width", "height", "fps", "audio", "sub": {...}}',
+        help='JSON list of {"path", "label", "width", "height", "fps", "audio", "scene", "passers", "sub": {...}}',
     )
     parser.add_argument("--audio", action="store_true", help="every camera also sends AAC sound (default in --config)")
+    parser.add_argument(
+        "--scene",
+        default="",
+        choices=("", *simulator_scenes.SCENES),
+        help="every camera shows this scene instead of the ball (default in --config)",
+    )
     parser.add_argument("--sub", action="store_true", help="also serve /camN/sub (not with --config)")
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
     parser.add_argument("--height", type=int, default=DEFAULT_HEIGHT)

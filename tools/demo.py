@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import signal
 import socket
 import statistics
@@ -23,6 +24,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import webbrowser
 from pathlib import Path
 from typing import Any
 
@@ -231,11 +233,25 @@ def p95(samples: list[float]) -> float:
     return sorted(samples)[max(0, round(0.95 * len(samples)) - 1)]
 
 
+def create_dashboard(hass: HomeAssistantProcess) -> dict[str, Any]:
+    """The duty dashboard, made by the integration's own action (what a user's one step runs)."""
+    answer = hass.post_json("/api/services/ngu_doan_cameras/create_dashboard?return_response", {"language": "vi"})
+    return dict(answer["service_response"]["dashboards"][0])
+
+
+def open_dashboard(url: str) -> None:
+    """Open the duty screen in the desktop's browser, when there is a desktop."""
+    print(f"demo: duty dashboard (Trực ban): {url}")
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        webbrowser.open(url)
+
+
 def check(hass: HomeAssistantProcess, sim: CameraSimulator, up_at: float) -> bool:
     """Everything --check measures and prints; True when all 17 cameras stream with a decodable still."""
     hass.onboard()
     hass.login()
     running_at = wait_until_running(hass)
+    dashboard = create_dashboard(hass)
     stills = wait_for_stills(hass, up_at, timeout=120)
     time.sleep(6)  # let the frame rate sensors fill their 5 s window
     entities = camera_entities(hass)
@@ -255,6 +271,8 @@ def check(hass: HomeAssistantProcess, sim: CameraSimulator, up_at: float) -> boo
         ok &= good
         print(f"{camera.name:<28} {area:<20} {connected:<9} {fps:>5} {still:>9} {first:>11}")
     results: dict[str, Any] = {"cameras_ok": sum(1 for c in CAMERAS if c.name in stills), "cameras": len(CAMERAS)}
+    results["dashboard"] = {"url_path": dashboard["url_path"], "cameras": dashboard["cameras"]}
+    ok &= dashboard["cameras"] == len(CAMERAS)
     if len(stills) == len(CAMERAS):
         last = max(t for t, _ in stills.values())
         results["home_assistant_running_after_http_up_s"] = round(running_at - up_at, 2)
@@ -303,6 +321,9 @@ def main() -> int:
         if args.check:
             return 0 if check(hass, sim, up_at) else 1
         hass.onboard()
+        hass.login()
+        wait_until_running(hass)
+        open_dashboard(f"{hass.base}/{create_dashboard(hass)['url_path']}")
         print(f"demo: Home Assistant is up on http://127.0.0.1:{port} (log: {log_path}); Ctrl-C stops everything")
         assert hass.process is not None
         hass.process.wait()

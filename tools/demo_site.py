@@ -48,8 +48,17 @@ CAMERAS: tuple[DemoCamera, ...] = (
 )
 
 
+# What each camera sees in the demo (simulator scenes, in the order of CAMERAS): the road's shop houses,
+# the villages' lanes, some in the night's infrared grey; passers-by per loop of 20-28 s (0: a quiet spot).
+SCENES: tuple[tuple[str, int], ...] = (
+    ("street", 1), ("night", 0), ("street", 1), ("street", 0), ("night", 0), ("street", 0),
+    ("village", 1), ("night", 0), ("village", 0), ("village", 0), ("night", 1), ("village", 0),
+    ("village", 0), ("night", 0), ("village", 1), ("night", 0), ("street", 0),
+)  # fmt: skip
+
+
 def simulator_config(width: int = 640, height: int = 360, fps: int = 15) -> list[dict[str, Any]]:
-    """The simulator's camera list: /cam1../cam17, each with a sub stream."""
+    """The simulator's camera list: /cam1../cam17, each with a sub stream and its scene."""
     return [
         {
             "path": f"cam{n}",
@@ -57,9 +66,11 @@ def simulator_config(width: int = 640, height: int = 360, fps: int = 15) -> list
             "width": width,
             "height": height,
             "fps": fps,
+            "scene": scene,
+            "passers": passers,
             "sub": {"width": 320, "height": 180, "fps": fps},
         }
-        for n, camera in enumerate(CAMERAS, start=1)
+        for n, (camera, (scene, passers)) in enumerate(zip(CAMERAS, SCENES, strict=True), start=1)
     ]
 
 

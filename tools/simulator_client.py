@@ -47,6 +47,7 @@ class CameraSimulator:
         height: int = 360,
         fps: int = 15,
         audio: bool = False,
+        scene: str = "",
     ) -> None:
         if (user is None) != (password is None):
             raise ValueError("user and password go together")
@@ -59,6 +60,7 @@ class CameraSimulator:
         self.height = height
         self.fps = fps
         self.audio = audio
+        self.scene = scene  # "" (the moving ball the tests rely on), "street", "village" or "night"
         self.host = HOST
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
@@ -98,6 +100,8 @@ class CameraSimulator:
                 command.append("--sub")
         if self.audio:
             command.append("--audio")
+        if self.scene:
+            command += ["--scene", self.scene]
         if self.user is not None and self.password is not None:
             command += ["--user", self.user, "--password", self.password]
 

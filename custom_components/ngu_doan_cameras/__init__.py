@@ -6,7 +6,8 @@ setup never waits for a camera. Later changes are applied in place (updates.py):
 never reconnects the others.
 
 Each site keeps an alert log (alert_log.py) that its camera problems feed (problems.py); the actions
-(services.py) and the shipped blueprints (blueprints.py) are set up once for all sites.
+(services.py), the shipped blueprints (blueprints.py) and the duty dashboard's cards (frontend.py) are set
+up once for all sites; the `create_dashboard` action makes a site's duty dashboard (dashboard.py).
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from .const import DOMAIN
 from .coordinator import SiteCoordinator
 from .data import NguDoanConfigEntry, SiteData, reader_settings
 from .engine.site import Site
+from .frontend import async_register_cards
 from .log_redaction import install_log_redaction
 from .problems import ProblemWatcher
+from .recording import StorageCoordinator, async_acquire_recorder, async_release_recorder
 from .services import async_setup_services
 from .updates import (
     async_entry_updated,
@@ -44,15 +47,17 @@ PLATFORMS: list[Platform] = [
     Platform.CAMERA,
     Platform.EVENT,
     Platform.NUMBER,
+    Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions once for every site, and install the shipped blueprints."""
+    """Register the actions once for every site, install the shipped blueprints, serve the dashboard's cards."""
     async_setup_services(hass)
     async_install_blueprints(hass)
+    await async_register_cards(hass)
     return True
 
 
@@ -61,17 +66,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: NguDoanConfigEntry) -> b
     install_log_redaction()
     alerts = AlertLog(hass, entry.entry_id)
     await alerts.async_load()  # before any reader starts: the open alerts of the last shift come first
-    site = Site(configs_of(entry), reader_settings(entry))
+    recorder = await async_acquire_recorder(hass, entry)
+    site = Site(configs_of(entry), reader_settings(entry), recorder=recorder)
     coordinator = SiteCoordinator(hass, entry, site)
     site.on_state = coordinator.on_reader_state
     site.on_detection = coordinator.on_detection
-    entry.runtime_data = SiteData(site=site, coordinator=coordinator, alerts=alerts)
+    storage = StorageCoordinator(hass, entry, site, recorder)
+    entry.runtime_data = SiteData(site=site, coordinator=coordinator, alerts=alerts, recorder=recorder, storage=storage)
 
     async_register_site_device(hass, entry)
     async_remove_stale_devices(hass, entry)
     site.start()  # returns at once; cameras connect on their own threads
     # From here on a failure must stop the readers again, or their threads would outlive the entry.
     entry.async_on_unload(lambda: _request_stop(entry))
+    await storage.async_refresh()
     entry.async_on_unload(entry.add_update_listener(async_entry_updated))
 
     async def async_stop_on_shutdown(_event: Event) -> None:
@@ -111,7 +119,8 @@ async def _async_stop_site(hass: HomeAssistant, entry: NguDoanConfigEntry) -> No
     if data.coordinator.closed:
         return
     data.coordinator.close()
-    await hass.async_add_executor_job(data.site.stop)
+    await hass.async_add_executor_job(data.site.stop)  # segments in progress are finished
+    await async_release_recorder(hass, entry)
     data.coordinator.async_clear_issues()
 
 

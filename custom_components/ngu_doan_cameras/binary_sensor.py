@@ -14,11 +14,13 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .coordinator import SiteCoordinator
 from .data import NguDoanConfigEntry
 from .engine.detection import DetectionSettings
 from .engine.tamper import TamperKind
-from .entity import AvailableWhileDownMixin, CameraEntity, add_camera_entities
+from .entity import AvailableWhileDownMixin, CameraEntity, SiteEntity, add_camera_entities
 
 PARALLEL_UPDATES = 0
 
@@ -165,6 +167,7 @@ async def async_setup_entry(
     for camera_id in sorted(coordinator.audio_cameras):
         add_sound_sensor(camera_id)
     entry.async_on_unload(coordinator.async_add_audio_listener(add_sound_sensor))
+    async_add_entities([RecordingProblemSensor(entry.runtime_data.coordinator, entry.entry_id, RECORDING_PROBLEM)])
 
 
 class CameraBinarySensor(AvailableWhileDownMixin, BinarySensorEntity):
@@ -191,3 +194,35 @@ class CameraBinarySensor(AvailableWhileDownMixin, BinarySensorEntity):
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Why: the disconnection reason, the motion's zone and score, the tamper kind."""
         return self.entity_description.attributes_fn(self)
+
+
+RECORDING_PROBLEM = BinarySensorEntityDescription(
+    key="recording_problem",
+    translation_key="recording_problem",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
+
+
+class RecordingProblemSensor(CoordinatorEntity[SiteCoordinator], SiteEntity, BinarySensorEntity):
+    """On while a camera that should record cannot: disk full or unwritable, main stream down, index lost."""
+
+    def __init__(self, coordinator: SiteCoordinator, entry_id: str, description: BinarySensorEntityDescription) -> None:
+        CoordinatorEntity.__init__(self, coordinator)
+        SiteEntity.__init__(self, entry_id, description)
+
+    @property
+    def is_on(self) -> bool:
+        """Some camera does not record as it should."""
+        return bool(self.coordinator.recording_problems)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Which cameras, and why (storage, stream, index)."""
+        site = self.coordinator.site
+        return {
+            "cameras": {
+                site.camera(camera_id).config.name: problem.value
+                for camera_id, problem in self.coordinator.recording_problems.items()
+                if camera_id in site.cameras
+            }
+        }

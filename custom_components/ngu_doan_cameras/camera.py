@@ -90,6 +90,11 @@ class StreamCamera(CameraEntity, Camera):
             return self.coordinator.last_update_success
         return self.camera_streaming
 
+    @property
+    def is_recording(self) -> bool:
+        """The main stream's camera records while a segment or an event clip is being written."""
+        return self.entity_description.key == "main" and self.engine_camera.recording_active
+
     async def stream_source(self) -> str | None:
         """The stream with credentials, for Home Assistant's live view (never shown to users)."""
         config = self.engine_camera.config

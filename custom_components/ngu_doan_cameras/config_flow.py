@@ -27,6 +27,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import slugify
@@ -54,18 +55,20 @@ from .const import (
     CONF_MAX_FPS,
     CONF_MIN_SIZE,
     CONF_OFF_DELAY,
+    CONF_RECORDING,
     CONF_SENSITIVITY,
     CONF_SITE_NAME,
     CONF_SOUND,
     CONF_SOUND_LEVEL,
     CONF_ZONES,
     DEFAULT_FRAME_TIMEOUT,
+    DEFAULT_SITE_RECORDING,
     DOMAIN,
     MAX_FRAME_TIMEOUT,
     MIN_FRAME_TIMEOUT,
     SUBENTRY_CAMERA,
 )
-from .data import camera_subentries, detection_options
+from .data import camera_recording_options, camera_subentries, detection_options, site_recording_options
 from .engine.geometry import (
     MAX_POINTS,
     MAX_POLYGON_TEXT,
@@ -73,6 +76,12 @@ from .engine.geometry import (
     PolygonError,
     parse_polygons,
     parse_zones,
+)
+from .recording_form import (
+    CAMERA_RECORDING_SCHEMA,
+    camera_recording_form_data,
+    site_recording_form_data,
+    site_recording_schema,
 )
 
 SITE_SCHEMA = vol.Schema({vol.Required(CONF_SITE_NAME): selector.TextSelector()})
@@ -189,7 +198,7 @@ class NguDoanConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_create_entry(
             title=self._site_name,
             data={CONF_SITE_NAME: self._site_name},
-            options={CONF_FRAME_TIMEOUT: DEFAULT_FRAME_TIMEOUT},
+            options={CONF_FRAME_TIMEOUT: DEFAULT_FRAME_TIMEOUT, CONF_RECORDING: dict(DEFAULT_SITE_RECORDING)},
             subentries=subentries,
         )
 
@@ -279,29 +288,28 @@ async def _async_cameras_accepting(
 
 
 class SiteOptionsFlow(OptionsFlow):
-    """How the site watches its cameras."""
+    """How the site watches and records its cameras."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Frame timeout."""
+        """Frame timeout; the recording section: default mode, storage limits, clip timings."""
         if user_input is not None:
-            return self.async_create_entry(data={CONF_FRAME_TIMEOUT: int(user_input[CONF_FRAME_TIMEOUT])})
+            return self.async_create_entry(
+                data={
+                    CONF_FRAME_TIMEOUT: int(user_input[CONF_FRAME_TIMEOUT]),
+                    CONF_RECORDING: site_recording_form_data(user_input.get(CONF_RECORDING, {})),
+                }
+            )
+        current = site_recording_options(self.config_entry)
         schema = vol.Schema(
             {
                 vol.Required(
                     CONF_FRAME_TIMEOUT,
                     default=self.config_entry.options.get(CONF_FRAME_TIMEOUT, DEFAULT_FRAME_TIMEOUT),
                 ): vol.All(
-                    selector.NumberSelector(
-                        selector.NumberSelectorConfig(
-                            min=MIN_FRAME_TIMEOUT,
-                            max=MAX_FRAME_TIMEOUT,
-                            step=1,
-                            unit_of_measurement="s",
-                            mode=selector.NumberSelectorMode.BOX,
-                        )
-                    ),
+                    _number(MIN_FRAME_TIMEOUT, MAX_FRAME_TIMEOUT, 1, "s"),
                     vol.Coerce(int),  # also refuses NaN, which the selector lets through
-                )
+                ),
+                vol.Required(CONF_RECORDING, default={}): section(site_recording_schema(current), {"collapsed": False}),
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)
@@ -348,7 +356,22 @@ class CameraSubentryFlow(ConfigSubentryFlow):
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Change a camera's connection, or its detection (zones, masks, sensitivity)."""
-        return self.async_show_menu(step_id="reconfigure", menu_options=["connection", "detection"])
+        return self.async_show_menu(step_id="reconfigure", menu_options=["connection", "detection", "recording"])
+
+    async def async_step_recording(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """What this camera records: the site's default, or its own mode; and whether motion makes clips."""
+        subentry = self._get_reconfigure_subentry()
+        current = camera_recording_options(subentry.data.get(CONF_RECORDING))
+        if user_input is not None:
+            return self.async_update_and_abort(
+                self._get_entry(),
+                subentry,
+                data={**subentry.data, CONF_RECORDING: camera_recording_form_data(user_input)},
+            )
+        return self.async_show_form(
+            step_id="recording",
+            data_schema=self.add_suggested_values_to_schema(CAMERA_RECORDING_SCHEMA, current),
+        )
 
     async def async_step_detection(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Detection settings; zones and masks as polygons typed or pasted as text."""

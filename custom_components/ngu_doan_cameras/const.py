@@ -78,3 +78,34 @@ EVENT_FLASH: Final = f"{DOMAIN}_flash"
 # notifications can attach them.
 SNAPSHOT_FOLDER: Final = "ngu_doan_cameras/motion"
 SNAPSHOTS_KEPT_PER_CAMERA: Final = 500
+
+# Recording. Site options keep the site's defaults and storage limits (a section of the options form,
+# stored under CONF_RECORDING); a camera's subentry keeps its own mode and motion clips (CONF_RECORDING).
+CONF_RECORDING: Final = "recording"
+CONF_RECORD_MODE: Final = "mode"
+RECORD_MODE_SITE: Final = "site"  # a camera that follows the site's default mode
+RECORD_MODES: Final = ("off", "continuous", "events")
+CONF_MOTION_CLIPS: Final = "motion_clips"
+CONF_RETENTION_DAYS: Final = "retention_days"
+CONF_QUOTA_GB: Final = "quota_gb"  # 0: no quota
+CONF_MIN_FREE_GB: Final = "min_free_gb"
+CONF_SEGMENT_SECONDS: Final = "segment_seconds"
+CONF_PRE_ROLL: Final = "pre_roll"
+CONF_POST_ROLL: Final = "post_roll"
+CONF_MAX_EXPORT_HOURS: Final = "max_export_hours"
+# What a new site starts with: it records like the station's recorder.
+DEFAULT_SITE_RECORDING: Final = {
+    CONF_RECORD_MODE: "continuous",
+    CONF_RETENTION_DAYS: 14,
+    CONF_QUOTA_GB: 0,
+    CONF_MIN_FREE_GB: 2,
+    CONF_SEGMENT_SECONDS: 60,
+    CONF_PRE_ROLL: 10,
+    CONF_POST_ROLL: 10,
+    CONF_MAX_EXPORT_HOURS: 4,
+}
+# A site made before recording existed records nothing until someone turns it on (no disk fills by surprise).
+LEGACY_RECORD_MODE: Final = "off"
+DEFAULT_CAMERA_RECORDING: Final = {CONF_RECORD_MODE: RECORD_MODE_SITE, CONF_MOTION_CLIPS: True}
+# How often storage figures (used, free, oldest) are read from disk and the index.
+STORAGE_INTERVAL: Final = timedelta(seconds=60)

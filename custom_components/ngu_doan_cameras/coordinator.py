@@ -34,10 +34,11 @@ from .const import (
 from .engine.detection import DetectionEvent, DetectionEventType
 from .engine.errors import StreamErrorKind
 from .engine.motion import MotionResult
-from .engine.site import Site, SiteChanges
+from .engine.site import RecordingProblem, Site, SiteChanges
 from .engine.snapshots import save_snapshot
 from .engine.stats import ReaderState, StreamStats
 from .entity_ids import camera_entity_id, main_camera_entity_id
+from .media_ids import file_media_id, local_url
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -81,6 +82,9 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
         self._reported_down: set[str] = set()
         self._auth_failed: set[str] = set()
         self._closed = False
+        # What keeps cameras from recording now (camera id -> problem), and since when (monotonic).
+        self.recording_problems: dict[str, RecordingProblem] = {}
+        self._recording_since: dict[str, float] = {}
         self.data = self._snapshot()
 
     def _snapshot(self) -> SiteStatus:
@@ -101,7 +105,54 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
         if not self._closed:
             for camera_id, stats in status.items():
                 self._track(camera_id, stats)
+            self._track_recording()
         return status
+
+    def recording_problem_due(self, camera_id: str) -> RecordingProblem | None:
+        """The camera's recording problem once it is worth telling people (issues, alerts), else None.
+
+        Storage trouble at once (every minute is lost); a main stream down or an index being rebuilt
+        once it has lasted the repair delay (it usually heals by itself).
+        """
+        problem = self.recording_problems.get(camera_id)
+        if problem is None or problem is RecordingProblem.STORAGE:
+            return problem
+        since = self._recording_since.get(camera_id)
+        return problem if since is not None and monotonic() - since >= _repair_after() else None
+
+    def _track_recording(self) -> None:
+        """Follow what keeps cameras from recording; repair issues say what to do.
+
+        Storage trouble is raised at once (every minute records nothing); a main stream that is down or
+        an index being rebuilt only once it has lasted the repair delay (it usually heals by itself).
+        """
+        problems = self.site.recording_problems()
+        now = monotonic()
+        for camera_id in [camera_id for camera_id in self._recording_since if camera_id not in problems]:
+            del self._recording_since[camera_id]
+        for camera_id in problems:
+            self._recording_since.setdefault(camera_id, now)
+        self.recording_problems = problems
+        for problem in RecordingProblem:
+            names = sorted(
+                self.site.camera(camera_id).config.name
+                for camera_id, found in problems.items()
+                if found is problem and self.recording_problem_due(camera_id) is problem
+            )
+            issue_id = _recording_issue_id(self.entry_id, problem)
+            severity = ir.IssueSeverity.ERROR if problem is RecordingProblem.STORAGE else ir.IssueSeverity.WARNING
+            if names:
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    issue_id,
+                    is_fixable=False,
+                    severity=severity,
+                    translation_key=f"recording_{problem.value}",
+                    translation_placeholders={"cameras": ", ".join(names)},
+                )
+            else:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     @callback
     def async_cameras_changed(self, changes: SiteChanges) -> None:
@@ -221,6 +272,12 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
                 "time": when.isoformat(),
                 "snapshot": str(snapshot) if snapshot else None,
                 "snapshot_url": f"/media/local/{snapshot.relative_to(media).as_posix()}" if snapshot else None,
+                # The event clip this motion is recorded in (motion clips on): notifications link it.
+                **(
+                    {"clip_media_id": file_media_id(event.clip.clip_id), "clip_url": local_url(event.clip.media_path)}
+                    if event.clip is not None
+                    else {}
+                ),
                 # For automations and blueprints: which camera and sensor, as they are named now.
                 "camera_entity_id": main_camera_entity_id(self.hass, camera_id),
                 f"{sensor}_entity_id": camera_entity_id(self.hass, Platform.BINARY_SENSOR, camera_id, sensor),
@@ -283,6 +340,8 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
         """Remove this site's repair issues (on unload: they are raised again if still true)."""
         for camera_id in self.site.cameras:
             ir.async_delete_issue(self.hass, DOMAIN, _issue_id(camera_id))
+        for problem in RecordingProblem:
+            ir.async_delete_issue(self.hass, DOMAIN, _recording_issue_id(self.entry_id, problem))
 
 
 def _details(event: DetectionEvent) -> dict[str, Any]:
@@ -300,6 +359,14 @@ def _details(event: DetectionEvent) -> dict[str, Any]:
 def media_folder(hass: HomeAssistant) -> Path:
     """Home Assistant's local media folder (what the media browser shows as "local")."""
     return Path(hass.config.media_dirs.get("local") or hass.config.path("media"))
+
+
+def _repair_after() -> float:
+    return REPAIR_AFTER.total_seconds()
+
+
+def _recording_issue_id(entry_id: str, problem: RecordingProblem) -> str:
+    return f"recording_{problem.value}_{entry_id}"
 
 
 def _issue_id(camera_id: str) -> str:

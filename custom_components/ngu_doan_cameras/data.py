@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,17 +20,31 @@ from .const import (
     CONF_LOCATION,
     CONF_MAIN_URL,
     CONF_MASKS,
+    CONF_MAX_EXPORT_HOURS,
     CONF_MAX_FPS,
+    CONF_MIN_FREE_GB,
     CONF_MIN_SIZE,
+    CONF_MOTION_CLIPS,
     CONF_OFF_DELAY,
+    CONF_POST_ROLL,
+    CONF_PRE_ROLL,
+    CONF_QUOTA_GB,
+    CONF_RECORD_MODE,
+    CONF_RECORDING,
+    CONF_RETENTION_DAYS,
+    CONF_SEGMENT_SECONDS,
     CONF_SENSITIVITY,
     CONF_SOUND,
     CONF_SOUND_LEVEL,
     CONF_STILL_URL,
     CONF_SUB_URL,
     CONF_ZONES,
+    DEFAULT_CAMERA_RECORDING,
     DEFAULT_DETECTION,
     DEFAULT_FRAME_TIMEOUT,
+    DEFAULT_SITE_RECORDING,
+    LEGACY_RECORD_MODE,
+    RECORD_MODE_SITE,
     STREAM_OPEN_TIMEOUT,
     SUBENTRY_CAMERA,
 )
@@ -40,12 +54,20 @@ from .engine.flash import FlashSettings
 from .engine.geometry import PolygonError, parse_polygons, parse_zones
 from .engine.motion import MotionSettings
 from .engine.reader import ReaderSettings
+from .engine.recording import (
+    CameraRecordingSettings,
+    Recorder,
+    RecorderSettings,
+    RecordingMode,
+    RetentionSettings,
+)
 from .engine.site import CameraConfig, Site
 from .engine.sound import SoundSettings
 
 if TYPE_CHECKING:
     from .alert_log import AlertLog
     from .coordinator import SiteCoordinator
+    from .recording import StorageCoordinator
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -57,6 +79,8 @@ class SiteData:
     site: Site
     coordinator: SiteCoordinator
     alerts: AlertLog  # the site's alert log (kept across restarts)
+    recorder: Recorder  # shared by every site (recording.py)
+    storage: StorageCoordinator
     # One per entity platform: adds that platform's entities for a camera added while the site runs.
     entity_adders: list[Callable[[ConfigSubentry], None]] = field(default_factory=list)
     # Changes to the entry are applied one batch at a time (see updates.py).
@@ -67,10 +91,14 @@ class SiteData:
 type NguDoanConfigEntry = ConfigEntry[SiteData]
 
 
-def camera_config(subentry: ConfigSubentry) -> CameraConfig:
-    """Engine view of one camera subentry."""
+def camera_config(entry: ConfigEntry, subentry: ConfigSubentry) -> CameraConfig:
+    """Engine view of one camera subentry of `entry`."""
     data = subentry.data
+    own = camera_recording_options(subentry.data.get(CONF_RECORDING))
     return CameraConfig(
+        recording=recording_settings(site_recording_options(entry), own),
+        motion_clips=bool(own[CONF_MOTION_CLIPS]),
+        site=entry.title,
         camera_id=subentry.subentry_id,
         name=data.get(CONF_NAME) or subentry.title,
         location=data.get(CONF_LOCATION) or "",
@@ -80,6 +108,48 @@ def camera_config(subentry: ConfigSubentry) -> CameraConfig:
         username=data.get(CONF_USERNAME) or None,
         password=data.get(CONF_PASSWORD) or None,
         detection=detection_settings(data.get(CONF_DETECTION)),
+    )
+
+
+def site_recording_options(entry: ConfigEntry) -> dict[str, Any]:
+    """The site's recording defaults and limits, with defaults filled in."""
+    stored = entry.options.get(CONF_RECORDING)
+    if stored is None:  # a site made before recording existed
+        return {**DEFAULT_SITE_RECORDING, CONF_RECORD_MODE: LEGACY_RECORD_MODE}
+    return {**DEFAULT_SITE_RECORDING, **stored}
+
+
+def camera_recording_options(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A camera's own recording choices (its mode may be the site's), with defaults filled in."""
+    return {**DEFAULT_CAMERA_RECORDING, **(data or {})}
+
+
+def recording_settings(site: Mapping[str, Any], camera: Mapping[str, Any]) -> CameraRecordingSettings:
+    """Engine recording settings of a camera: its own mode, or the site's; the site's timings."""
+    mode = camera[CONF_RECORD_MODE]
+    return CameraRecordingSettings(
+        mode=RecordingMode(site[CONF_RECORD_MODE] if mode == RECORD_MODE_SITE else mode),
+        segment_seconds=float(site[CONF_SEGMENT_SECONDS]),
+        pre_roll_seconds=float(site[CONF_PRE_ROLL]),
+        post_roll_seconds=float(site[CONF_POST_ROLL]),
+    )
+
+
+def recorder_settings(sites: Iterable[Mapping[str, Any]]) -> RecorderSettings:
+    """Storage limits of the media folder, which every site records into: the most careful of them.
+
+    Footage is kept as long as the longest-keeping site asks, within the smallest quota and above the
+    largest free-space floor any site sets.
+    """
+    sites = list(sites) or [DEFAULT_SITE_RECORDING]
+    quotas = [float(site[CONF_QUOTA_GB]) for site in sites if float(site[CONF_QUOTA_GB]) > 0]
+    return RecorderSettings(
+        retention=RetentionSettings(
+            keep_days=max(float(site[CONF_RETENTION_DAYS]) for site in sites),
+            quota_gb=min(quotas) if quotas else None,
+            min_free_gb=max(float(site[CONF_MIN_FREE_GB]) for site in sites),
+        ),
+        max_export_seconds=max(float(site[CONF_MAX_EXPORT_HOURS]) for site in sites) * 3600.0,
     )
 
 

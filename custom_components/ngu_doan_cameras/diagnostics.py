@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from enum import Enum
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -46,8 +47,28 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: NguDoan
             }
             if camera
             else None,
+            "recording": _plain(asdict(camera.recording.status)) if camera and camera.recording else None,
+            "recording_problem": entry.runtime_data.coordinator.recording_problems.get(subentry.subentry_id),
         }
+    recorder = entry.runtime_data.recorder.status
     return {
         "entry": {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
         "cameras": cameras,
+        # Shared by every site (one media folder): the queue, the index, what retention did last.
+        "recorder": _plain(
+            {
+                "running": recorder.running,
+                "queue_pending": recorder.queue_pending,
+                "queue_overflows": recorder.queue_overflows,
+                "io_failures": recorder.io_failures,
+                "index_error": recorder.index_error,
+                "last_retention": asdict(recorder.last_retention) if recorder.last_retention else None,
+                "last_rebuild": asdict(recorder.last_rebuild) if recorder.last_rebuild else None,
+            }
+        ),
     }
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """Enums as their values (the diagnostics file is JSON)."""
+    return {key: value.value if isinstance(value, Enum) else value for key, value in data.items()}

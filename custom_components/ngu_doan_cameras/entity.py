@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from homeassistant.config_entries import ConfigSubentry
@@ -58,12 +59,22 @@ class CameraEntity(CoordinatorEntity[SiteCoordinator]):
 
     def update_detection_option(self, key: str, value: object) -> None:
         """Store one detection option in the camera's subentry; the site applies it live."""
+        self.update_camera_option(CONF_DETECTION, detection_options, key, value)
+
+    def update_camera_option(
+        self,
+        section: str,
+        defaults: Callable[[Mapping[str, Any] | None], dict[str, Any]],
+        key: str,
+        value: object,
+    ) -> None:
+        """Store one option of a section (detection, recording) in the camera's subentry; applied live."""
         entry = self.coordinator.config_entry
         assert entry is not None
         subentry = entry.subentries[self.camera_id]
-        options = detection_options(subentry.data.get(CONF_DETECTION))
+        options = defaults(subentry.data.get(section))
         options[key] = value
-        self.hass.config_entries.async_update_subentry(entry, subentry, data={**subentry.data, CONF_DETECTION: options})
+        self.hass.config_entries.async_update_subentry(entry, subentry, data={**subentry.data, section: options})
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -116,3 +127,14 @@ def _configuration_url(stream_url: str) -> str | None:
     if not host:
         return None
     return f"http://[{host}]/" if ":" in host else f"http://{host}/"
+
+
+class SiteEntity(Entity):
+    """An entity of the site itself (on the site's device): storage, recording problems, alerts."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, entry_id: str, description: EntityDescription) -> None:
+        self.entity_description = description
+        self._attr_unique_id = f"{entry_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, entry_id)})

@@ -17,6 +17,7 @@ from .alert_log import EVENT_ALERT, EVENT_ALERT_ACKNOWLEDGED
 from .alert_text import kind_name, text
 from .const import DOMAIN
 from .entity_ids import camera_entity_id
+from .recording_actions import EVENT_EVIDENCE
 
 
 @callback
@@ -41,8 +42,23 @@ def async_describe_events(
             message = text(hass, "logbook_note", text=message, note=data["note"])
         return _entry(hass, data, message)
 
+    @callback
+    def describe_evidence(event: Event) -> dict[str, str]:
+        data = event.data
+        values = {key: str(value) for key, value in data.items()}
+        match data["action"]:
+            case "export":
+                message = text(hass, "evidence_export", **values)
+            case "verify":
+                message = text(hass, "evidence_verify_ok" if data.get("ok") else "evidence_verify_failed", **values)
+            case _:
+                message = text(hass, "evidence_release", **values)
+        # The logbook names the user of the event's context itself; an automation has none.
+        return {LOGBOOK_ENTRY_NAME: text(hass, "evidence"), LOGBOOK_ENTRY_MESSAGE: message}
+
     async_describe_event(DOMAIN, EVENT_ALERT, describe_raised)
     async_describe_event(DOMAIN, EVENT_ALERT_ACKNOWLEDGED, describe_acknowledged)
+    async_describe_event(DOMAIN, EVENT_EVIDENCE, describe_evidence)
 
 
 def _entry(hass: HomeAssistant, data: Mapping[str, Any], message: str) -> dict[str, str]:

@@ -9,7 +9,10 @@ few seconds) and, per camera:
   the camera is back. Video lost is this same condition (the reader has no frames), so it is told
   as offline, not as tamper;
 - tamper (lens covered, camera moved): fires the problem event at start and end, raises an alert at
-  once (a camera that flaps within `TAMPER_REPEAT_WINDOW` counts repeats on its open alert).
+  once (a camera that flaps within `TAMPER_REPEAT_WINDOW` counts repeats on its open alert);
+- recording (a camera that should record cannot: storage, its main stream, the index): fires the
+  problem event and raises a `recording_failed` alert once the coordinator says it is due (storage at
+  once, the others after the repair delay), marks it ended when recording works again.
 
 The events carry the camera's name, area and entity ids, so a blueprint can watch every camera by
 default and name the camera in its notification without looking anything up.
@@ -30,7 +33,7 @@ from .alert_log import AlertKind, AlertLog, AlertRequest
 from .alert_text import place, text
 from .const import DOMAIN, REPAIR_AFTER
 from .coordinator import SiteCoordinator
-from .engine.site import Camera
+from .engine.site import Camera, RecordingProblem
 from .engine.stats import ReaderState
 from .engine.tamper import TamperKind
 from .entity_ids import main_camera_entity_id
@@ -48,6 +51,7 @@ class ProblemKind(StrEnum):
 
     OFFLINE = "offline"
     TAMPER = "tamper"
+    RECORDING = "recording"
 
 
 @dataclass(slots=True)
@@ -57,6 +61,8 @@ class _CameraProblems:
     offline_alerted: bool = False
     tamper: TamperKind | None = None
     tamper_started: datetime | None = None
+    recording: RecordingProblem | None = None
+    recording_started: datetime | None = None
 
 
 class ProblemWatcher:
@@ -84,6 +90,7 @@ class ProblemWatcher:
             problems = self._cameras.setdefault(camera_id, _CameraProblems())
             self._check_offline(camera, problems)
             self._check_tamper(camera, problems)
+            self._check_recording(camera, problems)
 
     def _check_offline(self, camera: Camera, problems: _CameraProblems) -> None:
         stats = self._coordinator.data.get(camera.config.camera_id) or camera.stats
@@ -123,6 +130,28 @@ class ProblemWatcher:
         self._fire(camera, ProblemKind.TAMPER, "start", problems.tamper_started, kind.value)
         message = text(self.hass, f"tamper_{kind.value}", place=place(camera.config.name, camera.config.location))
         self._raise(camera, AlertKind.TAMPER, message, kind.value, cooldown=TAMPER_REPEAT_WINDOW)
+
+    def _check_recording(self, camera: Camera, problems: _CameraProblems) -> None:
+        """A camera that should record and cannot: told once it is due (see the coordinator), and when over."""
+        camera_id = camera.config.camera_id
+        problem = self._coordinator.recording_problem_due(camera_id)
+        if problem is problems.recording:
+            return
+        if problems.recording is not None and problems.recording_started is not None:
+            self._fire(camera, ProblemKind.RECORDING, "end", problems.recording_started, problems.recording.value)
+            self._alerts.async_end(camera_id, AlertKind.RECORDING_FAILED)
+        problems.recording, problems.recording_started = problem, None
+        if problem is None:
+            return
+        problems.recording_started = dt_util.utcnow()
+        self._fire(camera, ProblemKind.RECORDING, "start", problems.recording_started, problem.value)
+        where = place(camera.config.name, camera.config.location)
+        self._raise(
+            camera,
+            AlertKind.RECORDING_FAILED,
+            text(self.hass, f"recording_{problem.value}", place=where),
+            problem.value,
+        )
 
     def _raise(self, camera: Camera, kind: AlertKind, message: str, detail: str | None, cooldown: float = 0) -> None:
         request = AlertRequest(

@@ -1,7 +1,8 @@
-"""Sensors: each camera's stream diagnostics, and the site's open alerts.
+"""Sensors: each camera's stream diagnostics and recording, and the site's storage and open alerts.
 
-Per camera: frame rate, bit rate, last frame, reconnects of its watched stream. Per site: how many
-alerts are still open, with the newest of them as attributes.
+Per camera: frame rate, bit rate, last frame, reconnects of its watched stream; what it records now.
+Per site: storage the recordings use, free space, the oldest footage; how many alerts are still open,
+with the newest of them as attributes.
 """
 
 from __future__ import annotations
@@ -17,17 +18,21 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfDataRate
+from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformation
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .alert_log import Alert, AlertChange, AlertLog
 from .const import DOMAIN
 from .data import NguDoanConfigEntry
+from .engine.recording import RecordingMode
+from .engine.site import Camera
 from .engine.stats import StreamStats
-from .entity import CameraEntity, add_camera_entities
+from .entity import AvailableWhileDownMixin, CameraEntity, SiteEntity, add_camera_entities
+from .recording import GIGABYTE, StorageCoordinator, StorageStatus
 
 PARALLEL_UPDATES = 0
 
@@ -95,9 +100,18 @@ async def async_setup_entry(
     add_camera_entities(
         entry,
         async_add_entities,
-        lambda coordinator, subentry: [CameraSensor(coordinator, subentry, description) for description in SENSORS],
+        lambda coordinator, subentry: [
+            *(CameraSensor(coordinator, subentry, description) for description in SENSORS),
+            RecordingStateSensor(coordinator, subentry, RECORDING_STATE),
+        ],
     )
-    async_add_entities([OpenAlertsSensor(entry.entry_id, entry.runtime_data.alerts)])
+    storage = entry.runtime_data.storage
+    async_add_entities(
+        [
+            OpenAlertsSensor(entry.entry_id, entry.runtime_data.alerts),
+            *(StorageSensor(storage, entry.entry_id, description) for description in STORAGE_SENSORS),
+        ]
+    )
 
 
 class CameraSensor(CameraEntity, SensorEntity):
@@ -162,3 +176,103 @@ class OpenAlertsSensor(SensorEntity):
             "open": [alert.as_dict() for alert in self._alerts.open_alerts[:OPEN_ALERTS_SHOWN]],
             "acknowledged": [alert.as_dict() for alert in acknowledged[:ACKNOWLEDGED_SHOWN]],
         }
+
+
+# --- recording ---------------------------------------------------------------------------------------
+
+
+RECORDING_STATES = ["off", "recording", "clip", "standby", "waiting", "error"]
+
+RECORDING_STATE = SensorEntityDescription(
+    key="recording",
+    translation_key="recording",
+    device_class=SensorDeviceClass.ENUM,
+    options=RECORDING_STATES,
+)
+
+
+def recording_state(camera: Camera) -> str:
+    """What a camera's recording does now, in one word an officer can read on the duty screen."""
+    recording = camera.recording
+    if camera.config.recording.mode is RecordingMode.OFF or recording is None:
+        return "off"
+    status = recording.status
+    if status.storage_error:
+        return "error"  # files cannot be written: the site's problem sensor and repair say why
+    if not status.streaming:
+        return "waiting"  # for the main stream's packets
+    if status.recording:
+        return "recording"
+    return "clip" if status.active_clips else "standby"  # events only: pre-roll kept in memory
+
+
+class RecordingStateSensor(AvailableWhileDownMixin, SensorEntity):
+    """What the camera records now: off, recording, a clip, standing by (events only), waiting, error."""
+
+    @property
+    def native_value(self) -> str:
+        """The recording state."""
+        return recording_state(self.engine_camera)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The mode, and the clips being written."""
+        recording = self.engine_camera.recording
+        return {
+            "mode": self.engine_camera.config.recording.mode.value,
+            "active_clips": recording.status.active_clips if recording is not None else 0,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class StorageSensorDescription(SensorEntityDescription):
+    """A sensor of the media folder's storage."""
+
+    value_fn: Callable[[StorageStatus], StateType | datetime]
+
+
+def _gigabytes(count: int | None) -> float | None:
+    return round(count / GIGABYTE, 3) if count is not None else None
+
+
+STORAGE_SENSORS: tuple[StorageSensorDescription, ...] = (
+    StorageSensorDescription(
+        key="storage_used",
+        translation_key="storage_used",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.GIGABYTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda status: _gigabytes(status.used_bytes),
+    ),
+    StorageSensorDescription(
+        key="free_space",
+        translation_key="free_space",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.GIGABYTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda status: _gigabytes(status.free_bytes),
+    ),
+    StorageSensorDescription(
+        key="oldest_recording",
+        translation_key="oldest_recording",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda status: datetime.fromtimestamp(status.oldest, UTC) if status.oldest is not None else None,
+    ),
+)
+
+
+class StorageSensor(CoordinatorEntity[StorageCoordinator], SiteEntity, SensorEntity):
+    """The site's view of the media folder: what recordings take, what is left, how far back they go."""
+
+    entity_description: StorageSensorDescription
+
+    def __init__(self, coordinator: StorageCoordinator, entry_id: str, description: StorageSensorDescription) -> None:
+        CoordinatorEntity.__init__(self, coordinator)
+        SiteEntity.__init__(self, entry_id, description)
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Value from the latest storage reading."""
+        return self.entity_description.value_fn(self.coordinator.data)

@@ -14,12 +14,9 @@ and the app's `mobile_app_notification_action` event acknowledges the alert as t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from typing import Any, Final
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     Context,
     Event,
@@ -31,19 +28,19 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
+from .action_targets import ActionSpec, async_user_of, camera_of
 from .alert_log import Alert, AlertKind, AlertLog, AlertNotFoundError, AlertRequest, AlreadyAcknowledgedError
 from .const import DOMAIN
+from .dashboard_actions import DASHBOARD_ACTIONS
 from .data import NguDoanConfigEntry
+from .recording_actions import RECORDING_ACTIONS
 
 _LOGGER = logging.getLogger(__name__)
 
 SERVICE_RAISE_ALERT: Final = "raise_alert"
 SERVICE_ACKNOWLEDGE: Final = "acknowledge"
-# The recording action (issue 7): `raise_alert` says whether it exists, so blueprints only call it then.
-SERVICE_RECORD_CLIP: Final = "record_clip"
 
 ACK_ACTION_PREFIX: Final = "NGU_DOAN_ACK_"
 EVENT_MOBILE_APP_ACTION: Final = "mobile_app_notification_action"
@@ -73,20 +70,11 @@ ACKNOWLEDGE_SCHEMA: Final = vol.Schema(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ActionSpec:
-    """One action of the integration."""
-
-    name: str
-    schema: vol.Schema
-    handler: Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
-    supports_response: SupportsResponse = SupportsResponse.NONE
-
-
 async def _async_raise_alert(call: ServiceCall) -> ServiceResponse:
     """Log an alert for a camera; answer whether the caller is within its cooldown for it."""
-    entry, camera_id = _camera_of(call.hass, call.data["camera"])
-    camera = entry.runtime_data.site.camera(camera_id).config
+    entry, camera_id = camera_of(call.hass, call.data["camera"])
+    engine_camera = entry.runtime_data.site.camera(camera_id)
+    camera = engine_camera.config
     request = AlertRequest(
         kind=AlertKind(call.data["kind"]),
         camera_id=camera_id,
@@ -107,7 +95,8 @@ async def _async_raise_alert(call: ServiceCall) -> ServiceResponse:
         "cooldown": raised.cooldown,
         "repeats": raised.alert.repeats,
         "open_alerts": len(alerts.open_alerts),
-        "record_clip_available": call.hass.services.has_service(DOMAIN, SERVICE_RECORD_CLIP),
+        # Blueprints ask for a clip only of a camera that records (the action says why not, otherwise).
+        "record_clip_available": engine_camera.records,
     }
 
 
@@ -116,7 +105,7 @@ async def _async_acknowledge(call: ServiceCall) -> ServiceResponse:
     alert_id = call.data.get("alert_id") or None
     if bool(alert_id) == bool(call.data["all"]):
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="alert_id_or_all")
-    user_id, user_name = await _async_user_of(call.hass, call.context)
+    user_id, user_name = await async_user_of(call.hass, call.context)
     note = call.data["note"] or ""
     if alert_id is None:
         done = [
@@ -161,6 +150,8 @@ def _acknowledge_one(
 ACTIONS: Final[tuple[ActionSpec, ...]] = (
     ActionSpec(SERVICE_RAISE_ALERT, RAISE_ALERT_SCHEMA, _async_raise_alert, SupportsResponse.OPTIONAL),
     ActionSpec(SERVICE_ACKNOWLEDGE, ACKNOWLEDGE_SCHEMA, _async_acknowledge, SupportsResponse.OPTIONAL),
+    *RECORDING_ACTIONS,
+    *DASHBOARD_ACTIONS,
 )
 
 
@@ -187,7 +178,7 @@ def _is_our_action(event_data: dict[str, Any]) -> bool:
 async def _async_acknowledge_from_phone(hass: HomeAssistant, event: Event[dict[str, Any]]) -> None:
     """The officer tapped "Acknowledge" on a notification: acknowledge as the phone's user."""
     alert_id = event.data["action"].removeprefix(ACK_ACTION_PREFIX)
-    user_id, user_name = await _async_user_of(hass, event.context)
+    user_id, user_name = await async_user_of(hass, event.context)
     try:
         _acknowledge_one(hass, alert_id, user_id=user_id, user_name=user_name, note="", context=event.context)
     except ServiceValidationError as err:
@@ -195,37 +186,6 @@ async def _async_acknowledge_from_phone(hass: HomeAssistant, event: Event[dict[s
         _LOGGER.info("Alert %s was not acknowledged from the phone: %s", alert_id, err.translation_key)
 
 
-def _camera_of(hass: HomeAssistant, entity_id: str | None) -> tuple[NguDoanConfigEntry, str]:
-    """The loaded site and the camera id of any entity of one of its cameras."""
-    entity = er.async_get(hass).async_get(entity_id) if entity_id else None
-    if entity is None or entity.platform != DOMAIN or not entity.config_subentry_id or not entity.config_entry_id:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="camera_not_found",
-            translation_placeholders={"entity_id": str(entity_id)},
-        )
-    entry: NguDoanConfigEntry | None = hass.config_entries.async_get_entry(entity.config_entry_id)
-    if (
-        entry is None
-        or entry.state is not ConfigEntryState.LOADED
-        or entity.config_subentry_id not in entry.runtime_data.site.cameras
-    ):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="site_not_loaded",
-            translation_placeholders={"entity_id": str(entity_id)},
-        )
-    return entry, entity.config_subentry_id
-
-
 def _loaded_logs(hass: HomeAssistant) -> list[AlertLog]:
     entries: list[NguDoanConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
     return [entry.runtime_data.alerts for entry in entries]
-
-
-async def _async_user_of(hass: HomeAssistant, context: Context) -> tuple[str | None, str | None]:
-    """Who is acting: the user behind the context (none for an automation)."""
-    if context.user_id is None:
-        return None, None
-    user = await hass.auth.async_get_user(context.user_id)
-    return context.user_id, user.name if user else None

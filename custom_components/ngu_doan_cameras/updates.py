@@ -27,6 +27,7 @@ from homeassistant.helpers import device_registry as dr
 from .const import CONF_SITE_NAME, DOMAIN
 from .data import NguDoanConfigEntry, camera_config, camera_subentries, reader_settings
 from .engine.site import CameraConfig, SiteChanges
+from .recording import async_update_recorder_settings
 
 
 async def async_entry_updated(hass: HomeAssistant, entry: NguDoanConfigEntry) -> None:
@@ -44,6 +45,7 @@ async def async_entry_updated(hass: HomeAssistant, entry: NguDoanConfigEntry) ->
 
 async def _async_apply(hass: HomeAssistant, entry: NguDoanConfigEntry) -> None:
     data = entry.runtime_data
+    async_update_recorder_settings(hass, entry)
     changes = data.site.reconcile(configs_of(entry), reader_settings(entry))
     data.coordinator.async_cameras_changed(changes)
     async_register_site_device(hass, entry)
@@ -51,7 +53,7 @@ async def _async_apply(hass: HomeAssistant, entry: NguDoanConfigEntry) -> None:
     for camera_id in changes.added:
         for add_entities in data.entity_adders:
             add_entities(entry.subentries[camera_id])
-    if changes.stopped or changes.started:
+    if changes.stopped or changes.started or changes.recording_changed:
         await hass.async_add_executor_job(changes.apply_readers)
     if changes.removed:
         folders = [data.coordinator.snapshot_folder(camera_id) for camera_id in changes.removed]
@@ -113,4 +115,4 @@ def remove_folders(folders: list[Path]) -> None:
 
 def configs_of(entry: NguDoanConfigEntry) -> list[CameraConfig]:
     """Engine settings of every camera of the entry."""
-    return [camera_config(sub) for sub in camera_subentries(entry)]
+    return [camera_config(entry, sub) for sub in camera_subentries(entry)]

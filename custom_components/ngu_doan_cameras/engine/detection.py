@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from av.video.frame import VideoFrame
 
@@ -42,6 +43,9 @@ from .tamper import TamperDetector, TamperKind, TamperSettings
 # told this long after its onset when the camera has sound, so that a bang from 300 m away is heard.
 BANG_WINDOW = 1.0
 GREY_CHECK_SECONDS = 0.5
+
+if TYPE_CHECKING:
+    from .recording.clips import ClipHandle
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,7 @@ class DetectionEvent:
     explosion: bool = False  # a flash with a loud bang
     level: float | None = None  # loud sound: its level, dB of full scale
     frame: VideoFrame | None = None
+    clip: ClipHandle | None = None  # the event clip this motion is recorded in (set by the camera)
 
 
 type DetectionListener = Callable[[DetectionEvent], None]
