@@ -28,6 +28,9 @@ from .luma import Luma
 BRIGHT = 120.0  # mean grey level (0..255) of a block that can be flame
 FLICKER = 7.0  # grey levels of second difference (smoothed) that count as flickering
 FLICKER_RATE = 0.35  # smoothing of the flicker, per judged frame
+# ... and this many times the picture's typical flicker: a noisy night picture (a cheap sensor at high
+# gain) flickers everywhere, and flames leap far above that.
+NOISE_FACTOR = 4.0
 EVIDENCE_FRAMES = 8  # a block counts as fire after this many more flickering frames than calm ones
 MAX_EVIDENCE = 25
 GROWTH = 1.5  # in IR mode a fire must grow to this many times its first size
@@ -112,7 +115,8 @@ class FireDetector:
         second *= np.float32(FLICKER_RATE)
         flicker += second
         # Evidence rises by one in a frame where the block is bright and flickers, falls by one otherwise.
-        self._burning = burning = (flicker > FLICKER) & (means > BRIGHT)
+        noise = float(np.median(flicker))
+        self._burning = burning = (flicker > max(FLICKER, NOISE_FACTOR * noise)) & (means > BRIGHT)
         evidence += burning.astype(np.float32) * np.float32(2.0) - np.float32(1.0)
         np.clip(evidence, 0.0, MAX_EVIDENCE, out=evidence)
         if not np.any(evidence >= EVIDENCE_FRAMES):

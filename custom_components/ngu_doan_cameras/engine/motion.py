@@ -213,7 +213,10 @@ class MotionDetector:
         # a flat wall: they need more to count, a flat road needs less.
         threshold = self._threshold_map()
         changed = diff > threshold
-        if np.count_nonzero(changed) > GLOBAL_CHANGE * changed.size:
+        # While the view is being learned, each cell's usual difference is still being measured: a noisy
+        # night picture differs from a fresh background almost everywhere, and relearning on that would
+        # start the learning over and over, never watching at all.
+        if self._frames >= WARM_UP_FRAMES and np.count_nonzero(changed) > GLOBAL_CHANGE * changed.size:
             self._set_background(normalised)  # relearn at once: the picture changed as a whole
             self._tracker.reset()
             return MotionResult(moving=False, score=0.0, zone=None, bbox=None, lighting_change=True)
