@@ -162,8 +162,12 @@ def reader_settings(entry: ConfigEntry) -> ReaderSettings:
 
 
 def detection_options(data: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A camera's detection options with defaults filled in."""
-    return {**DEFAULT_DETECTION, **(data or {})}
+    """A camera's detection options with defaults filled in.
+
+    Keys of older versions are left out: `min_area` (a share of the zone) gave way to `min_size` (pixels
+    of the stream), which cannot be worked out from it without the stream's size; the default applies.
+    """
+    return DEFAULT_DETECTION | {key: value for key, value in (data or {}).items() if key in DEFAULT_DETECTION}
 
 
 def detection_settings(data: Mapping[str, Any] | None) -> DetectionSettings:
