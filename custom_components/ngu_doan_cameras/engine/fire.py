@@ -31,6 +31,7 @@ FLICKER_RATE = 0.35  # smoothing of the flicker, per judged frame
 # ... and this many times the picture's typical flicker: a noisy night picture (a cheap sensor at high
 # gain) flickers everywhere, and flames leap far above that.
 NOISE_FACTOR = 4.0
+NOISE_EVERY = 10  # judged frames between measurements of the typical flicker (a median is not free)
 EVIDENCE_FRAMES = 8  # a block counts as fire after this many more flickering frames than calm ones
 MAX_EVIDENCE = 25
 GROWTH = 1.5  # in IR mode a fire must grow to this many times its first size
@@ -86,6 +87,8 @@ class FireDetector:
         self._evidence: npt.NDArray[np.float32] | None = None
         self._burning: npt.NDArray[np.bool_] | None = None
         self._region: _Region | None = None
+        self._judged = 0
+        self._noise = 0.0  # the picture's typical flicker (sensor noise)
         self.burning = False
 
     def reset(self) -> None:
@@ -94,6 +97,8 @@ class FireDetector:
         self._flicker = self._evidence = None
         self._burning = None
         self._region = None
+        self._judged = 0
+        self._noise = 0.0
         self.burning = False
 
     def process(self, luma: Luma, frame: VideoFrame, now: float, grey: bool) -> Fire | None:
@@ -114,9 +119,11 @@ class FireDetector:
         second -= flicker
         second *= np.float32(FLICKER_RATE)
         flicker += second
+        self._judged += 1
+        if self._judged <= NOISE_EVERY or self._judged % NOISE_EVERY == 0:  # every frame while it builds up
+            self._noise = float(np.median(flicker))
         # Evidence rises by one in a frame where the block is bright and flickers, falls by one otherwise.
-        noise = float(np.median(flicker))
-        self._burning = burning = (flicker > max(FLICKER, NOISE_FACTOR * noise)) & (means > BRIGHT)
+        self._burning = burning = (flicker > max(FLICKER, NOISE_FACTOR * self._noise)) & (means > BRIGHT)
         evidence += burning.astype(np.float32) * np.float32(2.0) - np.float32(1.0)
         np.clip(evidence, 0.0, MAX_EVIDENCE, out=evidence)
         if not np.any(evidence >= EVIDENCE_FRAMES):
