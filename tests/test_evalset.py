@@ -37,7 +37,12 @@ NUISANCES = {
 }
 FIRES = ["fire_day_00", "fire_night_06"]
 FLASHES = ["flash_blast_day_00", "flash_firecracker_night_06", "flash_firecrackers_night_11"]
-LIGHTS = {"welding_night_02": 30.0, "flashlight_night_01": 30.0, "street_lights_dusk_00": 25.0, "headlights_night_00": 25.0}
+LIGHTS = {
+    "welding_night_02": 30.0,
+    "flashlight_night_01": 30.0,
+    "street_lights_dusk_00": 25.0,
+    "headlights_night_00": 25.0,
+}
 
 
 def shortened(name: str, seconds: float) -> evalset.Case:

@@ -76,7 +76,10 @@ async def test_firecracker_with_its_bang_is_an_explosion_with_a_snapshot(hass: H
     assert data["camera_entity_id"] == "camera.cong_cho"
     assert data["flash_entity_id"] == "binary_sensor.cong_cho_flash_or_explosion"
     x, y, width, height = data["box"]
-    assert 0 < x < 1 and 0 < y < 1 and 0 < width < 0.5 and 0 < height < 0.5
+    assert 0 < x < 1
+    assert 0 < y < 1
+    assert 0 < width < 0.5
+    assert 0 < height < 0.5
     assert data["snapshot_url"].startswith(f"/media/local/ngu_doan_cameras/motion/{subentry.subentry_id}/")
     assert data["snapshot"].endswith("-flash.jpg")
     snapshot = await hass.async_add_executor_job(Path(data["snapshot"]).read_bytes)

@@ -275,8 +275,14 @@ def print_evaluation(label: str, figures: dict[str, Any]) -> None:
     for key, value in figures["recall_by_case"].items():
         if "contrast" not in key:
             print(f"    {key:<36} {value}")
-    for key in ("false_alarms_by_case", "fire_latency_by_case", "flash_latency_by_case", "nuisance_fire_flash_by_case",
-                "fire_flash_false_alarms_elsewhere", "tamper_by_case"):
+    for key in (
+        "false_alarms_by_case",
+        "fire_latency_by_case",
+        "flash_latency_by_case",
+        "nuisance_fire_flash_by_case",
+        "fire_flash_false_alarms_elsewhere",
+        "tamper_by_case",
+    ):
         print(f"  {key}: {json.dumps(figures[key], ensure_ascii=False)}")
 
 

@@ -369,7 +369,7 @@ class Fire(Effect):
             glow(frame, x0 + width * 0.3, y0 - width * 2.2, width * 1.1, 25, (0.9, 0.9, 0.9))
 
 
-def _flame(frame: F32, cx: float, cy: float, rx: float, ry: float, colour: tuple[int, int, int]) -> None:
+def _flame(frame: F32, cx: float, cy: float, rx: float, ry: float, colour: tuple[int, int, int]) -> None:  # noqa: PLR0917
     """One flame tongue: an ellipse, pointed at its top, with soft edges."""
     y0, y1 = max(0, int(cy - ry) - 1), min(H, int(cy + ry) + 2)
     x0, x1 = max(0, int(cx - rx) - 1), min(W, int(cx + rx) + 2)
@@ -405,7 +405,7 @@ class Flash(Effect):
     spread: float = 0.0
 
     def __post_init__(self) -> None:
-        times = [self.at] + sorted((self.at + self.rng.uniform(0, self.spread, self.pops - 1)).tolist())
+        times = [self.at] + sorted((self.at + self.rng.uniform(0, self.spread, self.pops - 1)).tolist())  # noqa: RUF005
         self._bursts = [
             (
                 t,

@@ -120,7 +120,7 @@ def _object_cases() -> list[Case]:
     places = ("street", "gate", "alley")
     contrasts = (15.0, 30.0, 60.0)  # low, medium, high (grey levels)
 
-    def add(kind: str, share: float, light: str, count: int, start_seed: int, speed: float = 1.0) -> None:
+    def add(kind: str, share: float, light: str, count: int, start_seed: int, speed: float = 1.0) -> None:  # noqa: PLR0917
         for n in range(count):
             seed = start_seed + n
             rng = np.random.default_rng(seed)
@@ -172,7 +172,7 @@ def _nuisance_cases() -> list[Case]:
     cases: list[Case] = []
     places = ("street", "gate", "alley")
 
-    def add(
+    def add(  # noqa: PLR0917
         effect: str,
         light: str,
         count: int,
@@ -183,21 +183,21 @@ def _nuisance_cases() -> list[Case]:
         at: float = 0.0,
         **params: float,
     ) -> None:
-        for n in range(count):
-            cases.append(
-                Case(
-                    name=f"{effect}_{light}_{n:02d}",
-                    group=group,
-                    backdrop=places[n % 3],
-                    light=light,
-                    seed=seed + n,
-                    seconds=seconds,
-                    bitrate=bitrate if n % 2 == 0 else 256,
-                    effect=effect,
-                    effect_at=at,
-                    params=tuple(sorted(params.items())),
-                )
+        cases.extend(
+            Case(
+                name=f"{effect}_{light}_{n:02d}",
+                group=group,
+                backdrop=places[n % 3],
+                light=light,
+                seed=seed + n,
+                seconds=seconds,
+                bitrate=bitrate if n % 2 == 0 else 256,
+                effect=effect,
+                effect_at=at,
+                params=tuple(sorted(params.items())),
             )
+            for n in range(count)
+        )
 
     add("static", "day", 3, 7000)
     add("static", "dusk", 3, 7100)
@@ -492,7 +492,7 @@ def frames(item: Case) -> Iterator[scenes.Planes]:
         yield scenes.to_yuv(frame, grey, noise)
 
 
-def _draw_object(frame: F32, item: Case, path: Track, index: int, palette: dict[int, Any], light: Light) -> None:
+def _draw_object(frame: F32, item: Case, path: Track, index: int, palette: dict[int, Any], light: Light) -> None:  # noqa: PLR0917
     x, feet = path.at(index)
     # Legs and wheels turn with the distance covered (a stride is about a body height).
     phase = 2 * math.pi * abs(x - path.x0) / max(path.height * 0.9, 1.0)
@@ -694,7 +694,9 @@ def run(item: Case, settings: DetectionSettings | None = None, cache_dir: Path =
 def object_hit(outcome: Outcome) -> tuple[bool, float | None]:
     """Detected while the object was in view, and the latency from fully in view (seconds, >= 0)."""
     info = outcome.label
-    assert info.first_visible is not None and info.fully_visible is not None and info.last_visible is not None
+    assert info.first_visible is not None
+    assert info.fully_visible is not None
+    assert info.last_visible is not None
     start = outcome.first("motion_start", info.first_visible, info.last_visible + 2)
     if start is None:
         return False, None

@@ -79,7 +79,7 @@ class Backdrop:
     fire_spots: list[tuple[int, int]] = field(default_factory=list)  # where a fire or a blast can be
 
 
-def _paint(
+def _paint(  # noqa: PLR0917
     image: F32,
     ir: F32,
     y0: int,
@@ -100,7 +100,7 @@ def _paint(
     ir[y0:y1, x0:x1] = ir_value * shade
 
 
-def _shop_fronts(rng: np.random.Generator, image: F32, ir: F32, texture: F32, top: int, bottom: int) -> None:
+def _shop_fronts(rng: np.random.Generator, image: F32, ir: F32, texture: F32, top: int, bottom: int) -> None:  # noqa: PLR0917
     """A row of narrow Vietnamese shop houses: walls, sign boards, shutters or open doors, windows."""
     walls = [(0.93, 0.86, 0.62), (0.78, 0.84, 0.9), (0.95, 0.93, 0.9), (0.92, 0.75, 0.72), (0.7, 0.8, 0.65)]
     signs = [(0.85, 0.12, 0.1), (0.1, 0.25, 0.7), (0.95, 0.8, 0.1), (0.1, 0.55, 0.25)]
@@ -139,7 +139,7 @@ def _shop_fronts(rng: np.random.Generator, image: F32, ir: F32, texture: F32, to
         x += width
 
 
-def _tree(
+def _tree(  # noqa: PLR0917
     rng: np.random.Generator, image: F32, ir: F32, foliage: npt.NDArray[np.bool_], cx: int, cy: int, radius: int
 ) -> None:
     """A tree: trunk and a leafy crown (bright under IR: leaves reflect near infrared)."""
@@ -322,7 +322,7 @@ def object_height(kind: str, share: float) -> float:
     return math.sqrt(share * W * H / (aspect * fill))
 
 
-def _ellipse(u: F32, v: F32, cx: float, cy: float, rx: float, ry: float) -> npt.NDArray[np.bool_]:
+def _ellipse(u: F32, v: F32, cx: float, cy: float, rx: float, ry: float) -> npt.NDArray[np.bool_]:  # noqa: PLR0917
     result: npt.NDArray[np.bool_] = ((v - cx) / rx) ** 2 + ((u - cy) / ry) ** 2 <= 1
     return result
 
@@ -335,7 +335,7 @@ def _segment(u: F32, v: F32, a: tuple[float, float], b: tuple[float, float], r: 
     return result
 
 
-def _rect(u: F32, v: F32, x0: float, y0: float, x1: float, y1: float) -> npt.NDArray[np.bool_]:
+def _rect(u: F32, v: F32, x0: float, y0: float, x1: float, y1: float) -> npt.NDArray[np.bool_]:  # noqa: PLR0917
     result: npt.NDArray[np.bool_] = (v >= x0) & (v <= x1) & (u >= y0) & (u <= y1)
     return result
 
@@ -396,7 +396,7 @@ class Sprite:
     levels: F32  # (h, w, 3)
 
 
-def sprite(
+def sprite(  # noqa: PLR0917
     kind: str,
     height: float,
     x: float,
@@ -443,7 +443,7 @@ def paste(frame: F32, item: Sprite) -> None:
     region += alpha * item.levels[y0 - top : y1 - top, x0 - left : x1 - left]
 
 
-def glow(
+def glow(  # noqa: PLR0917
     frame: F32,
     cx: float,
     cy: float,

@@ -114,7 +114,8 @@ class FireDetector:
         older, previous = self._means
         self._means = [previous, means]
         flicker, evidence = self._flicker, self._evidence
-        assert flicker is not None and evidence is not None
+        assert flicker is not None
+        assert evidence is not None
         second = np.abs(means - previous - previous + older)
         second -= flicker
         second *= np.float32(FLICKER_RATE)
@@ -148,15 +149,18 @@ class FireDetector:
         area = (slice(top, bottom), slice(left, right))
         return bool(np.any(evidence[area] >= EVIDENCE_FRAMES))
 
-    def _follow(self, evidence: npt.NDArray[np.float32], shape: tuple[int, ...], frame: VideoFrame, now: float,
-                grey: bool) -> Fire | None:
+    def _follow(
+        self, evidence: npt.NDArray[np.float32], shape: tuple[int, ...], frame: VideoFrame, now: float, grey: bool
+    ) -> Fire | None:
         blob = max(find_blobs(evidence, EVIDENCE_FRAMES - 0.5), key=lambda region: region.mass)
         # The evidence is per block of 2x2 cells, so blobs of it come out in cells of the detection image.
         area = (slice(blob.top // 2, blob.bottom // 2), slice(blob.left // 2, blob.right // 2))
         assert self._burning is not None
         blocks = int(np.count_nonzero(self._burning[area]))
         region = self._region
-        moved = region is not None and abs(region.blob.x - blob.x) + abs(region.blob.y - blob.y) > 2 * max(4, blob.extent)
+        moved = region is not None and abs(region.blob.x - blob.x) + abs(region.blob.y - blob.y) > 2 * max(
+            4, blob.extent
+        )
         if region is None or moved or (blocks and now - region.sizes[-1][0] > BREAK_SECONDS):
             self._region = _Region(now, blob, [(now, blocks)] if blocks else [])
             return None
@@ -203,8 +207,12 @@ def _flame_coloured(frame: VideoFrame, burning: npt.NDArray[np.bool_], area: tup
     size_y, size_x = max(1, round(step_y)), max(1, round(step_x))
     pixels = np.repeat(np.repeat(mask, size_y, axis=0), size_x, axis=1)
     luma_plane, u_plane, v_plane = frame.planes[0], frame.planes[1], frame.planes[2]
-    u = np.frombuffer(u_plane, np.uint8).reshape(-1, u_plane.line_size)[top:, left:][: pixels.shape[0], : pixels.shape[1]]
-    v = np.frombuffer(v_plane, np.uint8).reshape(-1, v_plane.line_size)[top:, left:][: pixels.shape[0], : pixels.shape[1]]
+    u = np.frombuffer(u_plane, np.uint8).reshape(-1, u_plane.line_size)[top:, left:][
+        : pixels.shape[0], : pixels.shape[1]
+    ]
+    v = np.frombuffer(v_plane, np.uint8).reshape(-1, v_plane.line_size)[top:, left:][
+        : pixels.shape[0], : pixels.shape[1]
+    ]
     rows = np.frombuffer(luma_plane, np.uint8).reshape(-1, luma_plane.line_size)
     y = rows[2 * top :: 2, 2 * left :: 2][: u.shape[0], : u.shape[1]]
     pixels = pixels[: u.shape[0], : u.shape[1]]

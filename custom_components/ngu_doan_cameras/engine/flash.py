@@ -126,7 +126,9 @@ class FlashDetector:
         # Around it nothing was brightening in the previous frame (a light moving in would have been).
         if was_rising is not None and np.count_nonzero(was_rising[_around(top, bottom, left, right, FAR)]):
             return None
-        if previous_frame is not None and not _new_light(previous_frame, frame, _around(top, bottom, left, right), current.shape):
+        if previous_frame is not None and not _new_light(
+            previous_frame, frame, _around(top, bottom, left, right), current.shape
+        ):
             return None
         region = (slice(top, bottom), slice(left, right))
         peak = float(np.add.reduce(np.maximum(rise[region], 0), axis=None))

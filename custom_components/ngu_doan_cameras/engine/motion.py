@@ -105,9 +105,10 @@ def _mean_spread(luma: Luma) -> tuple[float, float]:
 
 
 def _is_light(now: Luma, background: Luma, changed: npt.NDArray[np.bool_]) -> bool:
-    """True when a change brings no edges of its own: light (headlights, a cloud's shadow) multiplies
-    what is there, so the ratio of picture to background stays smooth; an object's outline is a sharp
-    step in it.
+    """True when a change brings no edges of its own.
+
+    Light (headlights, a cloud's shadow) multiplies what is there, so the ratio of picture to
+    background stays smooth; an object's outline is a sharp step in it.
     """
     ratio = (now + np.float32(RATIO_OFFSET)) / (background + np.float32(RATIO_OFFSET))
     steps = np.abs(ratio[:-1, 1:] - ratio[:-1, :-1]) + np.abs(ratio[1:, :-1] - ratio[:-1, :-1])
@@ -126,21 +127,30 @@ def _is_light(now: Luma, background: Luma, changed: npt.NDArray[np.bool_]) -> bo
 
 
 def _is_soft(now: Luma, background: Luma, changed: npt.NDArray[np.bool_]) -> bool:
-    """True for a change without a sharp rim: light added in front of the lens (a moth or a rain drop
-    by the IR lamp, out of focus), which fades over cells where an object's outline steps in one."""
+    """True for a change without a sharp rim.
+
+    Light added in front of the lens (a moth or a rain drop by the IR lamp, out of focus) fades over
+    cells, where an object's outline steps in one.
+    """
     difference = now - background
     peak = float(np.max(np.abs(difference[changed]))) if changed.any() else 0.0
     if peak <= 0:
         return True
-    steps = max(float(np.max(np.abs(np.diff(difference, axis=0)), initial=0.0)),
-                float(np.max(np.abs(np.diff(difference, axis=1)), initial=0.0)))
+    steps = max(
+        float(np.max(np.abs(np.diff(difference, axis=0)), initial=0.0)),
+        float(np.max(np.abs(np.diff(difference, axis=1)), initial=0.0)),
+    )
     return steps < SHARP_STEP * peak
 
 
-def _is_shifted_background(now: Luma, background: Luma, changed: npt.NDArray[np.bool_],
-                           area: tuple[slice, slice]) -> bool:
-    """True when the change is the background itself moved by a few pixels (leaves swaying, a flag, the
-    camera shaking in the wind): the picture matches the background shifted by up to a cell."""
+def _is_shifted_background(
+    now: Luma, background: Luma, changed: npt.NDArray[np.bool_], area: tuple[slice, slice]
+) -> bool:
+    """True when the change is the background itself moved by a few pixels.
+
+    Leaves swaying, a flag, the camera shaking in the wind: the picture matches the background
+    shifted by up to a cell.
+    """
     top, bottom, left, right = area[0].start, area[0].stop, area[1].start, area[1].stop
     height, width = background.shape
     if top < 1 or left < 1 or bottom > height - 1 or right > width - 1:
@@ -233,7 +243,7 @@ class MotionDetector:
             if track.hits >= 2:  # sizes are only looked at for tracks that last
                 track.sizes.append(_size(changed, track.blob))
             if not track.confirmed and not track.light and not learning:
-                self._judge(track, now, cell_area, normalised, background, changed)
+                self._judge(track, now, cell_area, (normalised, background, changed))
             if track.confirmed and (moving is None or track.blob.mass > moving.blob.mass):
                 moving = track
         if moving is None:
@@ -245,11 +255,13 @@ class MotionDetector:
         track: Track,
         now: float,
         cell_area: float,
-        normalised: Luma,
-        background: Luma,
-        changed: npt.NDArray[np.bool_],
+        pictures: tuple[Luma, Luma, npt.NDArray[np.bool_]],
     ) -> None:
-        """Confirm a track that is an object that moves (or mark it as light, never to be confirmed)."""
+        """Confirm a track that is an object that moves (or mark it as light, never to be confirmed).
+
+        `pictures`: this frame brought to the background's brightness, the background, what changed.
+        """
+        normalised, background, changed = pictures
         if track.hits < MIN_HITS or now - track.born < MIN_SECONDS:
             return
         recent = track.sizes[-3:]
@@ -258,7 +270,9 @@ class MotionDetector:
         # An object keeps its size from frame to frame; a blob that is dissolving, or that joins two
         # unrelated blobs (rain drops, leaves), does not.
         last, before = recent[-1], recent[-2]
-        if 2 * last * cell_area < self.settings.min_size or max(last, before) > MAX_SIZE_CHANGE * max(1, min(last, before)):
+        if 2 * last * cell_area < self.settings.min_size or max(last, before) > MAX_SIZE_CHANGE * max(
+            1, min(last, before)
+        ):
             return
         # A walker moves in most frames; clutter that has sat still for a while and then jumps does not.
         if track.moves < max(MIN_MOVES, MOVING_SHARE * (track.hits - 1)):
@@ -335,7 +349,8 @@ class MotionDetector:
     def _learn(self, luma: Luma, changed: npt.NDArray[np.bool_], diff: Luma, threshold: Luma) -> None:
         background = self._background
         typical = self._typical
-        assert background is not None and typical is not None
+        assert background is not None
+        assert typical is not None
         self._frames += 1
         if self._frames < WARM_UP_FRAMES:
             # Learning the view: an average of the frames so far (the first one alone is noisy).

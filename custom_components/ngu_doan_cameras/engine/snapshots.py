@@ -1,4 +1,7 @@
-"""Detection snapshots on disk (motion, fire, flash): the triggering frame as JPEG, the oldest removed past a per-camera limit."""
+"""Detection snapshots on disk (motion, fire, flash).
+
+The triggering frame as JPEG; the oldest are removed past a per-camera limit.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ def safe_name(name: str) -> str:
 
 
 def save_snapshot(
-    frame: VideoFrame, folder: Path, when: datetime, keep: int, encoder: JpegEncoder | None = None, kind: str = ""
+    frame: VideoFrame, folder: Path, when: datetime, keep: int, *, encoder: JpegEncoder | None = None, kind: str = ""
 ) -> Path:
     """Write `frame` as `folder/<time>.jpg` (`<time>-<kind>.jpg`) and keep only the newest `keep` files.
 

@@ -113,7 +113,9 @@ def _pairs(tracks: list[Track], blobs: list[Blob], now: float) -> list[tuple[int
     # Near enough, and of a like size: a blob ten times bigger is something else that came by.
     masses = np.array([track.blob.mass for track in tracks], np.float32)
     blob_masses = np.array([blob.mass for blob in blobs], np.float32)
-    ratio = np.maximum(masses[:, None], blob_masses[None, :]) / np.maximum(np.minimum(masses[:, None], blob_masses[None, :]), 1e-3)
+    ratio = np.maximum(masses[:, None], blob_masses[None, :]) / np.maximum(
+        np.minimum(masses[:, None], blob_masses[None, :]), 1e-3
+    )
     t_indices, b_indices = np.nonzero((distance <= reach[:, None] + sizes[None, :]) & (ratio <= MAX_MASS_RATIO))
     order = np.argsort(distance[t_indices, b_indices], kind="stable")
     pairs: list[tuple[int, int]] = []
