@@ -126,3 +126,13 @@ def test_tamper_is_raised_and_clears_when_the_view_comes_back(name: str, kind: s
     delay = 3.0 if kind == "covered" else 5.0
     assert onset + delay * FPS <= start <= onset + (delay + 1.0) * FPS
     assert back <= end <= back + FPS  # within a second of the view coming back
+
+
+def test_a_torch_at_dusk_whose_glow_outlasts_its_flicker_is_not_fire() -> None:
+    """Once crashed the fire detector: a region of lasting evidence where nothing flickered any more, then did.
+
+    A held-out clip (the bench's other seeds), here only as that regression: nothing is tuned on it.
+    """
+    result = outcome(evalset.case("holdout_flashlight_dusk_00"))
+    assert result.label.frames == result.case.seconds * FPS
+    assert result.count("fire_start") == result.count("flash_start") == 0, result.events

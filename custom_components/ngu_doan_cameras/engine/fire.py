@@ -161,7 +161,9 @@ class FireDetector:
         moved = region is not None and abs(region.blob.x - blob.x) + abs(region.blob.y - blob.y) > 2 * max(
             4, blob.extent
         )
-        if region is None or moved or (blocks and now - region.sizes[-1][0] > BREAK_SECONDS):
+        # Flickering again after a break, or for the first time in a region found while none of its blocks
+        # flickered (its evidence outlasts the flicker): it starts afresh, its burning counted from now.
+        if region is None or moved or (blocks and (not region.sizes or now - region.sizes[-1][0] > BREAK_SECONDS)):
             self._region = _Region(now, blob, [(now, blocks)] if blocks else [])
             return None
         region.blob = blob
