@@ -15,6 +15,7 @@ from custom_components.ngu_doan_cameras import const
 from custom_components.ngu_doan_cameras.const import DOMAIN
 
 from .blocking import LoopGuard
+from .helpers import serving_http
 from .simulator import CameraSimulator
 
 SIM_USER = "admin"
@@ -126,7 +127,6 @@ def http_server(socket_enabled: None) -> Iterator[str]:
     and a snapshot at /snap.jpg behind basic auth (SIM_USER / SIM_PASSWORD)."""
     import base64
     import http.server
-    import threading
 
     jpeg = tiny_jpeg()
     expected = "Basic " + base64.b64encode(f"{SIM_USER}:{SIM_PASSWORD}".encode()).decode()
@@ -154,15 +154,8 @@ def http_server(socket_enabled: None) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             """Keep request lines out of the test output."""
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, name="http_server")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving_http(Handler, "http_server") as url:
+        yield url
 
 
 class SilentServer:

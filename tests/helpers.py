@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import http.server
 import io
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import av
@@ -83,3 +85,40 @@ def jpeg_size(data: bytes) -> tuple[int, int]:
     with av.open(io.BytesIO(data), format="mjpeg") as container:
         frame = next(container.decode(video=0))
         return frame.width, frame.height
+
+
+@contextmanager
+def serving_http(handler: type[http.server.BaseHTTPRequestHandler], name: str) -> Iterator[str]:
+    """A threaded HTTP server on 127.0.0.1 answering with `handler`; its base URL while the block runs."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name=name)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+# Detection that reacts within seconds on the simulator's moving ball (tests wait on it, not on the clock).
+FAST_DETECTION = {
+    "enabled": True,
+    "sensitivity": 60,
+    "min_size": 60,
+    "off_delay": 2,
+    "max_fps": 5,
+    "zones": "",
+    "masks": "",
+}
+# Recording options with short segments, pre- and post-roll, off until a test says otherwise.
+FAST_RECORDING = {
+    "mode": "off",
+    "retention_days": 14,
+    "quota_gb": 0,
+    "min_free_gb": 0,
+    "segment_seconds": 10,
+    "pre_roll": 4,
+    "post_roll": 2,
+    "max_export_hours": 1,
+}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -25,7 +24,7 @@ from custom_components.ngu_doan_cameras.engine.still_url import fetch_still
 
 from .blocking import LoopGuard
 from .conftest import SIM_PASSWORD, SIM_USER, camera_data, tiny_jpeg
-from .helpers import SITE, jpeg_size, make_site
+from .helpers import SITE, jpeg_size, make_site, serving_http
 from .simulator import CameraSimulator
 
 MISSING_X265 = (
@@ -461,15 +460,8 @@ def query_auth_server(socket_enabled: None) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             """Keep request lines (credentials in them) out of the test output."""
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, name="query_auth_server")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving_http(Handler, "query_auth_server") as url:
+        yield url
 
 
 @pytest.mark.usefixtures("socket_enabled")

@@ -5,6 +5,7 @@ its cards served by the integration and loaded by the frontend."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL, DATA_PANELS
@@ -147,8 +148,16 @@ async def test_layout_groups_cameras_by_area_in_the_sites_order(hass: HomeAssist
         ("select.camera_1_recording_mode", "Chế độ ghi hình"),
         (None, "Video đã ghi (trình duyệt media)"),
     ]
-    assert status[-1]["tap_action"] == {"action": "navigate", "navigation_path": MEDIA_BROWSER_PATH}
     camera_id = next(iter(entry.subentries))
+    # The camera's own recordings, the site and the root before it (the media browser's way back).
+    path = status[-1]["tap_action"]["navigation_path"]
+    assert status[-1]["tap_action"]["action"] == "navigate"
+    assert path.startswith(MEDIA_BROWSER_PATH + "/")
+    assert [unquote(step) for step in path.removeprefix("/media-browser/browser/").split("/")] == [
+        "app,media-source://ngu_doan_cameras",
+        f"playlist,media-source://ngu_doan_cameras/site/{entry.entry_id}",
+        f"playlist,media-source://ngu_doan_cameras/site/{entry.entry_id}/{camera_id}",
+    ]
     assert snapshots[1]["folder"] == f"ngu_doan_cameras/motion/{camera_id}"
 
     await unload_site(hass, entry)

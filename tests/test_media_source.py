@@ -42,7 +42,7 @@ from custom_components.ngu_doan_cameras.engine.recording.database import IndexDa
 from custom_components.ngu_doan_cameras.media_tree import CameraRef, MediaTree, labels_for
 
 from .conftest import camera_data
-from .helpers import make_site, setup_site, unload_site, wait_for_state, wait_until
+from .helpers import FAST_DETECTION, FAST_RECORDING, make_site, setup_site, unload_site, wait_for_state, wait_until
 from .media_feed import open_feed
 from .recording_support import NO_RETENTION, SHORT, av_clip, clip_folder, drain
 from .simulator import CameraSimulator
@@ -55,25 +55,7 @@ REMOVED_CAMERA = "01JREMOVEDCAMERA0000000000"  # footage of a camera no site has
 CASE = "Vụ 12/2026 - trộm xe"
 DASH = "\u2013"  # between two times in titles
 HOUR_02, HOUR_14 = f"02:00{DASH}03:00", f"14:00{DASH}15:00"
-RECORDING_OFF = {
-    "mode": "off",
-    "retention_days": 30,
-    "quota_gb": 0,
-    "min_free_gb": 0,
-    "segment_seconds": 10,
-    "pre_roll": 4,
-    "post_roll": 2,
-    "max_export_hours": 1,
-}
-FAST_DETECTION = {
-    "enabled": True,
-    "sensitivity": 60,
-    "min_size": 60,
-    "off_delay": 2,
-    "max_fps": 5,
-    "zones": "",
-    "masks": "",
-}
+RECORDING_OFF = {**FAST_RECORDING, "retention_days": 30}
 
 
 # --- Home Assistant with its own media folder -----------------------------------------------------------

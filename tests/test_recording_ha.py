@@ -31,31 +31,22 @@ from custom_components.ngu_doan_cameras.problems import EVENT_PROBLEM
 from custom_components.ngu_doan_cameras.recording_actions import EVENT_EVIDENCE
 
 from .conftest import camera_data
-from .helpers import make_site, reader_threads, setup_site, unload_site, wait_for_state, wait_until
+from .helpers import (
+    FAST_DETECTION,
+    FAST_RECORDING,
+    make_site,
+    reader_threads,
+    setup_site,
+    unload_site,
+    wait_for_state,
+    wait_until,
+)
 from .recording_support import remount, small_disk
 from .simulator import CameraSimulator
 
 __all__ = ["small_disk"]  # a fixture
 
-RECORDING = {
-    "mode": "continuous",
-    "retention_days": 14,
-    "quota_gb": 0,
-    "min_free_gb": 0,
-    "segment_seconds": 10,
-    "pre_roll": 4,
-    "post_roll": 2,
-    "max_export_hours": 1,
-}
-FAST_DETECTION = {
-    "enabled": True,
-    "sensitivity": 60,
-    "min_size": 60,
-    "off_delay": 2,
-    "max_fps": 5,
-    "zones": "",
-    "masks": "",
-}
+RECORDING = {**FAST_RECORDING, "mode": "continuous"}
 
 
 @pytest.fixture(scope="module")

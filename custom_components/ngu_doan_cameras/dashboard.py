@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
 
+from homeassistant.components.media_player.const import MediaType
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar
@@ -39,6 +40,8 @@ from .const import CONF_LOCATION, DOMAIN, SNAPSHOT_FOLDER
 from .dashboard_text import dashboard_text
 from .data import NguDoanConfigEntry, camera_subentries
 from .entity_ids import camera_entity_id
+from .media_ids import MEDIA_SOURCE_PREFIX
+from .media_nodes import SITE, camera_identifier
 
 MAIN_VIEW_PATH: Final = "truc-ban"
 URL_PATH_PREFIX: Final = "truc-ban-"
@@ -49,7 +52,7 @@ TILES_PER_COLUMN: Final = 2  # camera tiles side by side in one column of the se
 SNAPSHOTS_SHOWN: Final = 12
 STORAGE_SENSORS: Final = ("storage_used", "free_space", "oldest_recording")  # unique id keys of the site's sensors
 # The media browser at this integration's recordings (the media source owns what is under it).
-MEDIA_BROWSER_PATH: Final = "/media-browser/browser/" + quote(f"app,media-source://{DOMAIN}", safe="")
+MEDIA_BROWSER_PATH: Final = "/media-browser/browser/" + quote(f"app,{MEDIA_SOURCE_PREFIX}", safe="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,7 @@ class CameraTile:
     connectivity: str | None
     recording: str | None
     recording_mode: str | None
+    recordings: str  # its recordings in the media browser
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,20 @@ def build_dashboard(hass: HomeAssistant, entry: NguDoanConfigEntry, language: st
     return dashboard_config(site_layout(hass, entry), language)
 
 
+def camera_recordings_path(entry_id: str, camera_id: str) -> str:
+    """The media browser opened at the camera's own recordings, with the way back up to the site and the root.
+
+    The frontend reads each path step as `<content type>,<media id>` (what it shows as the way back).
+    """
+    site = f"{SITE}/{entry_id}"
+    steps = (
+        f"app,{MEDIA_SOURCE_PREFIX}",
+        f"{MediaType.PLAYLIST},{MEDIA_SOURCE_PREFIX}/{site}",
+        f"{MediaType.PLAYLIST},{MEDIA_SOURCE_PREFIX}/{camera_identifier(site, camera_id)}",
+    )
+    return "/media-browser/browser/" + "/".join(quote(step, safe="") for step in steps)
+
+
 def site_layout(hass: HomeAssistant, entry: NguDoanConfigEntry) -> SiteLayout:
     """The site's cameras grouped by area (areas in order of their first camera), with their entities."""
     groups: dict[str | None, list[CameraTile]] = {}
@@ -122,6 +140,7 @@ def site_layout(hass: HomeAssistant, entry: NguDoanConfigEntry) -> SiteLayout:
             connectivity=camera_entity_id(hass, Platform.BINARY_SENSOR, camera_id, "connectivity"),
             recording=camera_entity_id(hass, Platform.SENSOR, camera_id, "recording"),
             recording_mode=camera_entity_id(hass, Platform.SELECT, camera_id, "recording_mode"),
+            recordings=camera_recordings_path(entry.entry_id, camera_id),
         )
         groups.setdefault(area, []).append(tile)
     # Cameras in no area go last, whatever their place in the list.
@@ -296,7 +315,7 @@ def _camera_view(layout: SiteLayout, camera: CameraTile, language: str) -> dict[
             "type": "button",
             "name": dashboard_text(language, "clips"),
             "icon": "mdi:filmstrip-box-multiple",
-            "tap_action": {"action": "navigate", "navigation_path": MEDIA_BROWSER_PATH},
+            "tap_action": {"action": "navigate", "navigation_path": camera.recordings},
             "grid_options": {"columns": 12, "rows": 2},
         }
     )

@@ -243,7 +243,7 @@ describe("the duty dashboard on the station's monitor", { timeout: 600_000 }, ()
     assert.equal(await page.locator('ngu-doan-camera-tile[data-state="offline"]').count(), 0);
   });
 
-  it("opens a camera's page from its tile: live view, state, motion snapshots", async () => {
+  it("opens a camera's page from its tile: live view, state, motion snapshots, its recordings", async () => {
     const snapshot = await demo.command("snapshot");
     await tile(page, snapshot.camera).click();
     await page.waitForURL(/\/truc-ban-[^/]+\/(?!truc-ban$)[^/]+$/, { timeout: 20_000 });
@@ -255,6 +255,13 @@ describe("the duty dashboard on the station's monitor", { timeout: 600_000 }, ()
     timings.live_view_playing_s = since(started);
     await page.locator('ngu-doan-snapshots[data-count]:not([data-count="0"]) figure img').first().waitFor({ timeout: 30_000 });
     await shot(page, "04-camera-page.png");
+    // Its recordings: the media browser opens at this camera's own folder, not at the top of the tree.
+    await page.locator("hui-button-card:visible").click();
+    await page.waitForURL(/\/media-browser\/browser\//, { timeout: 20_000 });
+    await page.locator("ha-panel-media-browser").getByText(snapshot.camera).first().waitFor({ timeout: 30_000 });
+    await shot(page, "05-camera-recordings.png");
+    await page.goBack();
+    await page.locator("hui-picture-entity-card").waitFor({ timeout: 20_000 });
     await page.goBack();
     await page.locator("ngu-doan-camera-tile").first().waitFor({ timeout: 20_000 });
   });
@@ -270,7 +277,7 @@ describe("the duty dashboard on a phone", { timeout: 300_000 }, () => {
     assert.equal(await tiles.count(), 17);
     const first = await tiles.first().boundingBox();
     assert.ok(first.x >= 0 && first.x + first.width <= 390, "tiles fit the phone's width");
-    await shot(page, "05-phone.png");
+    await shot(page, "06-phone.png");
     await tiles.first().click();
     await page.locator("hui-picture-entity-card").waitFor({ timeout: 20_000 });
     await page.close();

@@ -31,26 +31,12 @@ class RecordingIndex(IndexQueries):
             if db.execute("SELECT 1 FROM segments WHERE path = ?", (segment.path,)).fetchone() is None:
                 self._end_gap(db, segment.camera, segment.start)  # new footage ends the camera's gap
             db.execute(
-                "INSERT INTO segments (camera, path, day, start_at, end_at, size, state, session, codec, width,"
-                " height, audio_codec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET"
+                f"INSERT INTO segments {_SEGMENT_COLUMNS} ON CONFLICT(path) DO UPDATE SET"
                 " camera = excluded.camera, day = excluded.day, start_at = excluded.start_at,"
                 " end_at = excluded.end_at, size = excluded.size, state = excluded.state,"
                 " session = excluded.session, codec = excluded.codec, width = excluded.width,"
                 " height = excluded.height, audio_codec = excluded.audio_codec",
-                (
-                    segment.camera,
-                    segment.path,
-                    segment.day,
-                    segment.start,
-                    segment.end,
-                    segment.size,
-                    segment.state,
-                    segment.session,
-                    segment.codec,
-                    segment.width,
-                    segment.height,
-                    segment.audio_codec,
-                ),
+                _segment_row(segment),
             )
 
         self._run(work, write=True)
@@ -62,22 +48,8 @@ class RecordingIndex(IndexQueries):
             added = 0
             for segment in segments:
                 added += db.execute(
-                    "INSERT OR IGNORE INTO segments (camera, path, day, start_at, end_at, size, state, session, codec,"
-                    " width, height, audio_codec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        segment.camera,
-                        segment.path,
-                        segment.day,
-                        segment.start,
-                        segment.end,
-                        segment.size,
-                        segment.state,
-                        segment.session,
-                        segment.codec,
-                        segment.width,
-                        segment.height,
-                        segment.audio_codec,
-                    ),
+                    f"INSERT OR IGNORE INTO segments {_SEGMENT_COLUMNS}",
+                    _segment_row(segment),
                 ).rowcount
             for clip in clips:
                 added += db.execute(
@@ -329,3 +301,28 @@ class RecordingIndex(IndexQueries):
             return db.execute("DELETE FROM holds WHERE export_id NOT IN (SELECT id FROM exports)").rowcount
 
         return self._run(work, write=True)
+
+
+# A segment row in the order of its columns (upsert while recording, insert of what a rebuild found).
+_SEGMENT_COLUMNS = (
+    "(camera, path, day, start_at, end_at, size, state, session, codec, width, height, audio_codec)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _segment_row(segment: SegmentInfo) -> tuple[object, ...]:
+    """The values of `_SEGMENT_COLUMNS` for `segment`."""
+    return (
+        segment.camera,
+        segment.path,
+        segment.day,
+        segment.start,
+        segment.end,
+        segment.size,
+        segment.state,
+        segment.session,
+        segment.codec,
+        segment.width,
+        segment.height,
+        segment.audio_codec,
+    )

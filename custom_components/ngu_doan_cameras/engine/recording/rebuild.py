@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,24 +45,18 @@ class RebuildReport:
 def repair_open_files(layout: RecordingLayout, index: RecordingIndex, active: Container[str] = ()) -> int:
     """Close the books on files left open by a run that died; returns how many were repaired."""
     repaired = 0
-    for segment in index.open_segments():
-        if segment.path in active:
+    open_files: list[tuple[SegmentInfo | ClipInfo, Callable[[str], None]]]
+    open_files = [(segment, index.forget_segment) for segment in index.open_segments()]
+    open_files += [(clip, index.forget_clip) for clip in index.open_clips()]
+    for row, forget in open_files:
+        if row.path in active:
             continue
-        facts = _recover(layout, segment.path)
+        facts = _recover(layout, row.path)
         if facts is None:
-            index.forget_segment(segment.path)
+            forget(row.path)
             continue
         size, duration = facts
-        repaired += index.close_open(segment.path, segment.start + duration, size)
-    for clip in index.open_clips():
-        if clip.path in active:
-            continue
-        facts = _recover(layout, clip.path)
-        if facts is None:
-            index.forget_clip(clip.path)
-            continue
-        size, duration = facts
-        repaired += index.close_open(clip.path, clip.start + duration, size)
+        repaired += index.close_open(row.path, row.start + duration, size)
     return repaired
 
 
