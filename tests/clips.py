@@ -82,8 +82,8 @@ def _frames(name: str) -> list[Gray]:
             # Walks in from the right edge at 8 px a frame, through the zone and out of the picture.
             image = _with_object(base, WIDTH - PASS_SPEED * (i - ONSET + 1), 120, 30.0)
         elif name == "motion_in_mask" and i >= ONSET:
-            # Moves back and forth inside the masked top-left corner (a tree in the wind).
-            image = _with_object(base, 20 + 60 * abs(np.sin((i - ONSET) / 6.0)), 20, 240.0)
+            # Walks across the masked top-left corner (the road seen from an alley camera), then stands.
+            image = _with_object(base, min(100, 4 * (i - ONSET + 1)), 20, 240.0)
         elif name == "static_noise":
             noise_sigma = 4.0
         elif name == "lighting_step" and i >= ONSET:

@@ -105,7 +105,7 @@ def serving_http(handler: type[http.server.BaseHTTPRequestHandler], name: str) -
 FAST_DETECTION = {
     "enabled": True,
     "sensitivity": 60,
-    "min_area": 0.2,
+    "min_size": 60,
     "off_delay": 2,
     "max_fps": 5,
     "zones": "",

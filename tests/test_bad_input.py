@@ -268,7 +268,7 @@ def nvr_cases(gen: Generator, flow: str) -> Iterator[Case]:
 
 def detection_cases(gen: Generator) -> Iterator[Case]:
     """Zones and masks as people type or paste them, and numbers that are not numbers."""
-    base = {"enabled": True, "sensitivity": 50, "min_area": 0.5, "off_delay": 5, "max_fps": 5}
+    base = {"enabled": True, "sensitivity": 50, "min_size": 60, "off_delay": 5, "max_fps": 5}
     texts = [
         "[1,2,3]",
         "[null]",
@@ -306,7 +306,7 @@ def detection_cases(gen: Generator) -> Iterator[Case]:
         yield Case("sub.detection", f"zones={text[:40]!r}", base | {"zones": text})
         yield Case("sub.detection", f"masks={text[:40]!r}", base | {"masks": text})
     for key, values in {
-        "min_area": [float("nan"), "nan", float("inf"), "-inf", -1, 0, 51, "abc"],
+        "min_size": [float("nan"), "nan", float("inf"), "-inf", -1, 0, 3, 20001, "abc"],
         "off_delay": [float("nan"), -1, 601, "5"],
         "max_fps": [float("nan"), 31, -0.5],
         "sensitivity": [float("nan"), 0, 101, "50", 50.7],
@@ -665,14 +665,14 @@ async def test_bad_input_through_the_http_api(
     )
     flow = f"/api/config/config_entries/subentries/flow/{body['flow_id']}"
     body = await post(flow, {"next_step_id": "detection"})
-    detection = {"enabled": True, "sensitivity": 50, "min_area": 0.5, "off_delay": 5, "max_fps": 5}
+    detection = {"enabled": True, "sensitivity": 50, "min_size": 60, "off_delay": 5, "max_fps": 5}
     for label, zones in (("[1,2,3]", "[1,2,3]"), ("[null]", "[null]"), ("deep nesting", "[" * 2400 + "]" * 2400)):
         body = await post(flow, detection | {"zones": zones}, f"detection: zones {label}")
         assert body["errors"] == {"zones": "invalid_polygons"}
         assert body["description_placeholders"]["problem"]
     # JSON has no NaN, but the number selector reads the string "nan" as one.
-    body = await post(flow, detection | {"min_area": "nan"}, "detection: min_area 'nan'")
-    assert "min_area" in body["errors"]
+    body = await post(flow, detection | {"min_size": "nan"}, "detection: min_size 'nan'")
+    assert "min_size" in body["errors"]
     body = await post(flow, detection, "detection: zones and masks emptied")
     assert body["type"] == "abort"
 

@@ -38,7 +38,7 @@ NIGHT = "night_motion_alert.yaml"
 DETECTION_OFF = {
     "enabled": False,  # turned on by each test once its automations exist
     "sensitivity": 60,
-    "min_area": 0.2,
+    "min_size": 60,
     "off_delay": 60,  # the simulator's picture always moves: motion starts again only when a test says so
     "max_fps": 5,
     "zones": "",

@@ -497,7 +497,7 @@ async def test_zones_and_masks_can_be_cleared(hass: HomeAssistant) -> None:
         marker.schema: (marker.description or {}).get("suggested_value") for marker in result["data_schema"].schema
     }
     assert suggested["zones"] == detection["zones"]
-    form = {"enabled": True, "sensitivity": 50, "min_area": 0.5, "off_delay": 5, "max_fps": 5}
+    form = {"enabled": True, "sensitivity": 50, "min_size": 60, "off_delay": 5, "max_fps": 5}
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], form)
     assert result["reason"] == "reconfigure_successful"
     stored = entry.subentries[subentry.subentry_id].data["detection"]
@@ -526,7 +526,7 @@ async def test_bad_zones_and_masks_are_a_form_error(
     (subentry,) = entry.subentries.values()
     result = await entry.start_subentry_reconfigure_flow(hass, SUBENTRY_CAMERA, subentry.subentry_id)
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"next_step_id": "detection"})
-    form = {"enabled": True, "sensitivity": 50, "min_area": 0.5, "off_delay": 5, "max_fps": 5} | change
+    form = {"enabled": True, "sensitivity": 50, "min_size": 60, "off_delay": 5, "max_fps": 5} | change
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], form)
     assert result["errors"] == {field: error}
     placeholders = result["description_placeholders"]
@@ -542,7 +542,7 @@ async def test_numbers_that_are_not_numbers_are_refused(hass: HomeAssistant) -> 
     (subentry,) = entry.subentries.values()
     result = await entry.start_subentry_reconfigure_flow(hass, SUBENTRY_CAMERA, subentry.subentry_id)
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"next_step_id": "detection"})
-    form = {"enabled": True, "sensitivity": 50, "min_area": float("nan"), "off_delay": 5, "max_fps": 5}
+    form = {"enabled": True, "sensitivity": 50, "min_size": float("nan"), "off_delay": 5, "max_fps": 5}
     with pytest.raises(InvalidData):
         await hass.config_entries.subentries.async_configure(result["flow_id"], form)
     result = await hass.config_entries.options.async_init(entry.entry_id)

@@ -12,6 +12,7 @@ import pytest
 from av.video.frame import VideoFrame
 
 from custom_components.ngu_doan_cameras.engine import detection as detection_module
+from custom_components.ngu_doan_cameras.engine import motion as motion_module
 from custom_components.ngu_doan_cameras.engine.detection import (
     CameraDetection,
     DetectionEvent,
@@ -55,21 +56,26 @@ def run_clip(name: str, settings: DetectionSettings | None = None) -> list[tuple
     return events
 
 
-def test_object_entering_the_zone_is_detected_within_two_frames() -> None:
+# An object is motion once it has been followed for MIN_SECONDS (and MIN_HITS judged frames).
+FOLLOWED = round(motion_module.MIN_SECONDS * clips.FPS)
+
+
+def test_object_entering_the_zone_is_detected_once_it_has_walked_a_little() -> None:
     clip = clips.CLIPS["object_enters_zone"]
     assert clip.motion_onset is not None
     events = run_clip(clip.name)
     starts = [(index, event) for index, event in events if event.type is DetectionEventType.MOTION_START]
     assert starts, "no motion detected"
     index, event = starts[0]
-    assert clip.motion_onset <= index <= clip.motion_onset + 2
+    # Followed from its first frames in the zone: confirmed as soon as it has been followed long enough.
+    assert clip.motion_onset + FOLLOWED - 2 <= index <= clip.motion_onset + FOLLOWED + 2
     assert len(starts) == 1
     assert event.motion is not None
     assert event.motion.zone == "road"
     assert event.motion.score > 0
     assert event.frame is not None
     x, y, w, h = event.motion.bbox  # type: ignore[misc]
-    assert x >= 0.85  # on the right edge, where the walker comes in
+    assert x >= 0.75  # near the right edge, where the walker came in
     assert 0.55 <= y <= 0.75
     assert w < 0.15
     assert h < 0.25
@@ -88,7 +94,7 @@ def test_the_same_masked_motion_counts_without_the_mask() -> None:
     events = run_clip(clip.name, settings_for(clip, motion=MotionSettings()))
     starts = [index for index, event in events if event.type is DetectionEventType.MOTION_START]
     assert starts
-    assert clips.ONSET <= starts[0] <= clips.ONSET + 2
+    assert clips.ONSET + FOLLOWED <= starts[0] <= clips.ONSET + FOLLOWED + 2
 
 
 @pytest.mark.parametrize(("name", "kind", "delay"), [("covered_lens", "covered", 3.0), ("turned_away", "moved", 5.0)])
@@ -120,13 +126,14 @@ def test_motion_ends_after_the_off_delay_and_frame_rate_cap(max_fps: float, judg
     events = run_clip(clip.name, settings)
     assert [event.type for _, event in events] == [DetectionEventType.MOTION_START, DetectionEventType.MOTION_END]
     (start, _), (end, _) = events
-    # At 5 judged frames a second, motion is still found within two judged frames of the onset.
-    assert start <= clip.motion_onset + 2 * judged_every
+    # At 5 judged frames a second, motion is found once followed long enough (five judged frames).
+    assert start <= clip.motion_onset + max(FOLLOWED, (motion_module.MIN_HITS - 1) * judged_every) + 2 * judged_every
     # The last frame with the object in the zone is the one before `motion_end`: motion is over one
-    # off delay after it (not before, and within a judged frame or so after).
+    # off delay after it (its last sliver in the zone may be too small to follow: a frame or two
+    # earlier; and within a judged frame or so after).
     last_moving = clip.motion_end - 1
     off_frames = settings.off_delay * clips.FPS
-    assert last_moving + off_frames <= end <= last_moving + off_frames + judged_every + 1
+    assert last_moving + off_frames - 3 <= end <= last_moving + off_frames + judged_every + 1
 
 
 def test_disabling_ends_motion_and_tamper_and_reenabling_relearns() -> None:

@@ -65,6 +65,8 @@ async def test_site_setup_devices_areas_and_unload(
         "sensor.camera_1_reconnects",
         "binary_sensor.camera_1_motion",
         "binary_sensor.camera_1_tamper",
+        "binary_sensor.camera_1_fire",
+        "binary_sensor.camera_1_flash_or_explosion",
         "switch.camera_1_detection",
         "number.camera_1_motion_sensitivity",
         "sensor.camera_1_recording",

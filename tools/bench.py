@@ -1,9 +1,16 @@
-"""Detection and recording cost, measured side by side in one run (machines are noisy: compare ratios).
+"""Detection quality, and detection and recording cost, measured in one run (machines are noisy: compare ratios).
 
-    ./scripts/bench [--quick] [--site-seconds 60]
+    ./scripts/bench [--quick] [--site-seconds 60] [--skip-evaluation] [--skip-holdout]
 
+0. The evaluation set (tools/evalset.py, run by tools/bench_evaluation.py): generated, labelled clips
+   (objects of several sizes by day, at dusk and at night, nuisances, fire, flashes, their nuisances, IR
+   switching, tamper), encoded like a cheap camera, cached in bench-output/evalset/; every clip through
+   the camera's detection with default settings: recall by size, false alarms per camera-day, latency,
+   fire and flash recall, tamper on IR switching. Then the same on the held-out set (other seeds, never
+   tuned on).
 1. Makes 60 s test clips (1920x1080 @ 4 Mb/s and 640x360 @ 512 kb/s, 15 fps, H.264, GOP 30, moving
    content) with ffmpeg, once (kept in bench-output/).
+   Plus one generated 60 s street in the wind (640x360, 384 kbit/s, 2 s GOPs) from the evaluation set.
 2. CPU seconds per second of video, each in its own process:
    - `ffmpeg -threads 1 -i clip -f null -`: bare single-thread decode, the floor for judging every frame;
    - this project's stream reader + detector on the same clip (default settings, and every frame judged);
@@ -16,8 +23,8 @@
    - recording only: the 17 main streams recorded by packet-only readers (nothing decoded).
 4. Recording (tools/bench_recording.py): one camera recorded against `ffmpeg -c copy` on the same live
    stream, the pre-roll ring's memory, the media browser's day listing, a one-hour evidence export.
-`--quick`: one run of each clip measure, 30 s site runs, a 40 s recording window (about 5 minutes;
-the whole bench about 9).
+`--quick`: the evaluation set's tuning half only, one run of each clip measure, 30 s site runs, a 40 s
+recording window.
 The last line printed is one JSON object with the figures.
 """
 
@@ -45,10 +52,15 @@ from tools.process_stats import rss_mb  # noqa: E402
 OUT = REPO / "bench-output"
 CLIP_SECONDS = 60
 REPEATS = 3
-CLIPS = {"1080p": ("1920x1080", "4M"), "360p": ("640x360", "512k")}
+CLIPS = {"1080p": ("1920x1080", "4M"), "360p": ("640x360", "512k"), "360p_scene": ("640x360", "384k")}
+SCENE_CASE = "trees_day_00"
 
 
 def make_clip(name: str) -> Path:
+    if name == "360p_scene":  # a generated street in the wind (evaluation set): a realistic busy picture
+        from tools import evalset
+
+        return evalset.encode(evalset.case(SCENE_CASE))
     size, bitrate = CLIPS[name]
     path = OUT / f"clip_{name}.mp4"
     if not path.exists():
@@ -274,7 +286,7 @@ def _run_site(site: Any, seconds: float, rss_before: float) -> dict[str, Any]:
 def detection_results(repeats: int) -> dict[str, Any]:
     """Detection against ffmpeg's decode and scene filter on both clips; prints the table."""
     results: dict[str, Any] = {}
-    print(f"{'clip':<6} {'measure':<34} {'CPU s/s of video':>16} {'ratio to decode':>16}")
+    print(f"{'clip':<10} {'measure':<34} {'CPU s/s of video':>16} {'ratio to decode':>16}")
     print(f"(each the least of {repeats} runs, taken in turns: the least is the one least disturbed by the machine)")
     for name in CLIPS:
         clip = make_clip(name)
@@ -294,7 +306,7 @@ def detection_results(repeats: int) -> dict[str, Any]:
             ("reader + detector (every frame)", every["cpu"]),
         ]
         for label, cpu in rows:
-            print(f"{name:<6} {label:<34} {cpu / CLIP_SECONDS:>16.4f} {cpu / decode:>16.2f}")
+            print(f"{name:<10} {label:<34} {cpu / CLIP_SECONDS:>16.4f} {cpu / decode:>16.2f}")
         results[f"motion_cpu_ratio_vs_ffmpeg_decode_{name}"] = round(default["cpu"] / decode, 3)
         results[f"motion_every_frame_cpu_ratio_vs_ffmpeg_decode_{name}"] = round(every["cpu"] / decode, 3)
         results[f"motion_cpu_ratio_vs_ffmpeg_scene_{name}"] = round(default["cpu"] / scene, 3)
@@ -355,8 +367,10 @@ def main() -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="one run of each clip measure, 30 s site runs, the recording bench's quick mode",
+        help="the evaluation's tuning half, one run of each clip measure, 30 s site runs, quick recording",
     )
+    parser.add_argument("--skip-evaluation", action="store_true", help="only the cost measurements")
+    parser.add_argument("--skip-holdout", action="store_true", help="evaluate the tuning half only")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--max-fps", type=float, default=5.0, help=argparse.SUPPRESS)
     parser.add_argument("--site-worker", type=int, help=argparse.SUPPRESS)
@@ -370,9 +384,13 @@ def main() -> int:
         site_worker(args.site_worker, args.seconds, args.record)
         return 0
 
+    from tools.bench_evaluation import evaluation_results
     from tools.bench_recording import live_camera, recording_results
 
-    results = detection_results(1 if args.quick else REPEATS)
+    results: dict[str, Any] = {}
+    if not args.skip_evaluation:
+        results |= evaluation_results(holdout=not (args.quick or args.skip_holdout))
+    results |= detection_results(1 if args.quick else REPEATS)
     results |= site_results(args.site_seconds or (30 if args.quick else 60))
     with live_camera() as simulator:
         results |= recording_results(

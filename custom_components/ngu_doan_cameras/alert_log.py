@@ -48,6 +48,8 @@ class AlertKind(StrEnum):
     TAMPER = "tamper"
     OFFLINE = "offline"
     RECORDING_FAILED = "recording_failed"
+    FIRE = "fire"
+    EXPLOSION = "explosion"
     OTHER = "other"
 
 

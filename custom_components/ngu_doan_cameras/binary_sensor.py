@@ -1,4 +1,4 @@
-"""Binary sensors of each camera: connectivity, motion, tamper."""
+"""Binary sensors of each camera: connectivity, motion, tamper, fire, flash, and loud sound (cameras with sound)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import SiteCoordinator
 from .data import NguDoanConfigEntry
+from .engine.detection import DetectionSettings
 from .engine.tamper import TamperKind
 from .entity import AvailableWhileDownMixin, CameraEntity, SiteEntity, add_camera_entities
 
@@ -36,6 +37,27 @@ def _motion_attributes(entity: CameraEntity) -> dict[str, Any] | None:
     if not entity.engine_camera.detection.motion or started is None:
         return None
     return {"zone": started.zone, "score": started.score}
+
+
+def _fire_attributes(entity: CameraEntity) -> dict[str, Any] | None:
+    started = entity.coordinator.fire_started.get(entity.camera_id)
+    if not entity.engine_camera.detection.fire or started is None or started.fire is None:
+        return None
+    return {"size": started.fire.area}
+
+
+def _flash_attributes(entity: CameraEntity) -> dict[str, Any] | None:
+    started = entity.coordinator.flash_started.get(entity.camera_id)
+    if not entity.engine_camera.detection.flash or started is None:
+        return None
+    return {"explosion": started.explosion}
+
+
+def _sound_attributes(entity: CameraEntity) -> dict[str, Any] | None:
+    started = entity.coordinator.sound_started.get(entity.camera_id)
+    if not entity.engine_camera.detection.loud or started is None:
+        return None
+    return {"level": started.level}
 
 
 def _connectivity_attributes(entity: CameraEntity) -> dict[str, Any] | None:
@@ -57,6 +79,8 @@ class CameraBinarySensorDescription(BinarySensorEntityDescription):
     attributes_fn: Callable[[CameraEntity], dict[str, Any] | None] = lambda _entity: None
     # Available: "always" (says something about outages), "streaming", or "detecting" (streaming and on).
     available_when: str = "always"
+    # While detecting, whether this detector is turned on in the camera's detection settings.
+    turned_on_fn: Callable[[DetectionSettings], bool] = lambda _settings: True
 
 
 BINARY_SENSORS: tuple[CameraBinarySensorDescription, ...] = (
@@ -81,6 +105,38 @@ BINARY_SENSORS: tuple[CameraBinarySensorDescription, ...] = (
         is_on_fn=lambda entity: _tamper_kind(entity) is not None,
         attributes_fn=_tamper_attributes,
     ),
+    # A fire in view is unsafe: `safety` (on means unsafe). Not `smoke` or `heat`: it sees flames, not
+    # smoke, and measures no temperature.
+    CameraBinarySensorDescription(
+        key="fire",
+        translation_key="fire",
+        device_class=BinarySensorDeviceClass.SAFETY,
+        is_on_fn=lambda entity: entity.engine_camera.detection.fire,
+        attributes_fn=_fire_attributes,
+        available_when="detecting",
+        turned_on_fn=lambda settings: settings.fire.enabled,
+    ),
+    # A flash is a moment, not a lasting state of danger, and no device class says "flash": none, with
+    # its own name and icon. On for the off delay after each flash; `explosion` when a bang came with it.
+    CameraBinarySensorDescription(
+        key="flash",
+        translation_key="flash",
+        is_on_fn=lambda entity: entity.engine_camera.detection.flash,
+        attributes_fn=_flash_attributes,
+        available_when="detecting",
+        turned_on_fn=lambda settings: settings.flash.enabled,
+    ),
+)
+
+# Only for cameras whose stream carries sound: added once the stream says so.
+SOUND_SENSOR = CameraBinarySensorDescription(
+    key="sound",
+    translation_key="loud_sound",
+    device_class=BinarySensorDeviceClass.SOUND,
+    is_on_fn=lambda entity: entity.engine_camera.detection.loud,
+    attributes_fn=_sound_attributes,
+    available_when="detecting",
+    turned_on_fn=lambda settings: settings.sound.enabled,
 )
 
 
@@ -89,7 +145,7 @@ async def async_setup_entry(
     entry: NguDoanConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the binary sensors of every camera of the site."""
+    """Add the binary sensors of every camera of the site (the sound sensor once a camera's sound is heard)."""
     add_camera_entities(
         entry,
         async_add_entities,
@@ -97,6 +153,20 @@ async def async_setup_entry(
             CameraBinarySensor(coordinator, subentry, description) for description in BINARY_SENSORS
         ],
     )
+    coordinator = entry.runtime_data.coordinator
+    with_sound: set[str] = set()
+
+    @callback
+    def add_sound_sensor(camera_id: str) -> None:
+        subentry = entry.subentries.get(camera_id)
+        if subentry is None or camera_id in with_sound:
+            return
+        with_sound.add(camera_id)
+        async_add_entities([CameraBinarySensor(coordinator, subentry, SOUND_SENSOR)], config_subentry_id=camera_id)
+
+    for camera_id in sorted(coordinator.audio_cameras):
+        add_sound_sensor(camera_id)
+    entry.async_on_unload(coordinator.async_add_audio_listener(add_sound_sensor))
     async_add_entities([RecordingProblemSensor(entry.runtime_data.coordinator, entry.entry_id, RECORDING_PROBLEM)])
 
 
@@ -110,7 +180,8 @@ class CameraBinarySensor(AvailableWhileDownMixin, BinarySensorEntity):
         """Connectivity and tamper stay available to report outages; motion needs frames and detection on."""
         match self.entity_description.available_when:
             case "detecting":
-                return self.camera_streaming and self.engine_camera.detection.settings.enabled
+                settings = self.engine_camera.detection.settings
+                return self.camera_streaming and settings.enabled and self.entity_description.turned_on_fn(settings)
             case _:
                 return super().available
 

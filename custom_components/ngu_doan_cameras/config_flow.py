@@ -47,15 +47,19 @@ from .camera_form import (
 from .const import (
     CONF_DETECTION,
     CONF_ENABLED,
+    CONF_FIRE,
+    CONF_FLASH,
     CONF_FRAME_TIMEOUT,
     CONF_MAIN_URL,
     CONF_MASKS,
     CONF_MAX_FPS,
-    CONF_MIN_AREA,
+    CONF_MIN_SIZE,
     CONF_OFF_DELAY,
     CONF_RECORDING,
     CONF_SENSITIVITY,
     CONF_SITE_NAME,
+    CONF_SOUND,
+    CONF_SOUND_LEVEL,
     CONF_ZONES,
     DEFAULT_FRAME_TIMEOUT,
     DEFAULT_SITE_RECORDING,
@@ -114,11 +118,16 @@ DETECTION_SCHEMA = vol.Schema(
         vol.Required(CONF_SENSITIVITY): vol.All(
             selector.NumberSelector(selector.NumberSelectorConfig(min=1, max=100, step=1)), vol.Coerce(int)
         ),
-        vol.Required(CONF_MIN_AREA): _number(0.1, 50, 0.1, "%"),
+        vol.Required(CONF_MIN_SIZE): vol.All(_number(4, 20000, 1, "px"), vol.Coerce(int)),
         vol.Required(CONF_OFF_DELAY): _number(0, 600, 1, "s"),
         vol.Required(CONF_MAX_FPS): _number(0, 30, 1, "fps"),
         vol.Optional(CONF_ZONES): _MULTILINE,
         vol.Optional(CONF_MASKS): _MULTILINE,
+        # Fire, flash and sound: left out of a form, they keep what was set.
+        vol.Optional(CONF_FIRE): selector.BooleanSelector(),
+        vol.Optional(CONF_FLASH): selector.BooleanSelector(),
+        vol.Optional(CONF_SOUND): selector.BooleanSelector(),
+        vol.Optional(CONF_SOUND_LEVEL): _number(6, 60, 1, "dB"),
     }
 )
 

@@ -48,7 +48,11 @@ REPAIR_AFTER: Final = timedelta(minutes=5)
 CONF_DETECTION: Final = "detection"
 CONF_ENABLED: Final = "enabled"
 CONF_SENSITIVITY: Final = "sensitivity"
-CONF_MIN_AREA: Final = "min_area"  # percent of the watched area
+CONF_MIN_SIZE: Final = "min_size"  # pixels of the watched stream a moving object must cover
+CONF_FIRE: Final = "fire"  # fire detection on
+CONF_FLASH: Final = "flash"  # flash (blast, firecracker) detection on
+CONF_SOUND: Final = "sound"  # loud sound detection on (cameras with sound)
+CONF_SOUND_LEVEL: Final = "sound_level"  # dB above the usual level that counts as loud
 CONF_OFF_DELAY: Final = "off_delay"
 CONF_MAX_FPS: Final = "max_fps"
 CONF_ZONES: Final = "zones"
@@ -56,15 +60,22 @@ CONF_MASKS: Final = "masks"
 DEFAULT_DETECTION: Final = {
     CONF_ENABLED: True,
     CONF_SENSITIVITY: 50,
-    CONF_MIN_AREA: 0.5,
+    CONF_MIN_SIZE: 60,
     CONF_OFF_DELAY: 5,
     CONF_MAX_FPS: 5,
     CONF_ZONES: "",
     CONF_MASKS: "",
+    CONF_FIRE: True,
+    CONF_FLASH: True,
+    CONF_SOUND: True,
+    CONF_SOUND_LEVEL: 20,
 }
 
 EVENT_MOTION: Final = f"{DOMAIN}_motion"
-# Motion snapshots: under the media folder, so the media browser shows them and notifications can attach them.
+EVENT_FIRE: Final = f"{DOMAIN}_fire"
+EVENT_FLASH: Final = f"{DOMAIN}_flash"
+# Detection snapshots (motion, fire, flash): under the media folder, so the media browser shows them and
+# notifications can attach them.
 SNAPSHOT_FOLDER: Final = "ngu_doan_cameras/motion"
 SNAPSHOTS_KEPT_PER_CAMERA: Final = 500
 

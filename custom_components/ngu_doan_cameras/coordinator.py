@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,8 @@ from homeassistant.util import dt as dt_util
 from .const import (
     CONF_LOCATION,
     DOMAIN,
+    EVENT_FIRE,
+    EVENT_FLASH,
     EVENT_MOTION,
     REPAIR_AFTER,
     SNAPSHOT_FOLDER,
@@ -68,6 +71,13 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
         self.site = site
         # The motion that started each camera's current motion (zone, score, box), for the sensor's attributes.
         self.motion_started: dict[str, MotionResult] = {}
+        # The event that started each camera's current fire, flash and loud sound (for attributes).
+        self.fire_started: dict[str, DetectionEvent] = {}
+        self.flash_started: dict[str, DetectionEvent] = {}
+        self.sound_started: dict[str, DetectionEvent] = {}
+        # Cameras whose stream carries sound, and who wants to know when one more does (the sound sensor).
+        self.audio_cameras: set[str] = set()
+        self._audio_listeners: list[Callable[[str], None]] = []
         self._down_since: dict[str, float] = {}
         self._reported_down: set[str] = set()
         self._auth_failed: set[str] = set()
@@ -148,13 +158,14 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
     def async_cameras_changed(self, changes: SiteChanges) -> None:
         """Cameras were added, removed or given new readers: forget what belonged to the old ones."""
         for camera_id in changes.removed:
-            self.motion_started.pop(camera_id, None)
+            self._forget_detection(camera_id)
+            self.audio_cameras.discard(camera_id)
             self._down_since.pop(camera_id, None)
             self._reported_down.discard(camera_id)
             self._auth_failed.discard(camera_id)
             ir.async_delete_issue(self.hass, DOMAIN, _issue_id(camera_id))
         for camera_id in changes.renewed:
-            self.motion_started.pop(camera_id, None)
+            self._forget_detection(camera_id)
             self._auth_failed.discard(camera_id)  # new credentials get a new chance
         self.async_set_updated_data(self._snapshot())
 
@@ -188,46 +199,76 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
         self._track(camera_id, status[camera_id])
         self.async_set_updated_data(status)
 
+    def _forget_detection(self, camera_id: str) -> None:
+        for started in (self.motion_started, self.fire_started, self.flash_started, self.sound_started):
+            started.pop(camera_id, None)
+
+    @callback
+    def async_add_audio_listener(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call `listener(camera_id)` when a camera's stream turns out to carry sound; returns a remover."""
+        self._audio_listeners.append(listener)
+        return lambda: self._audio_listeners.remove(listener)
+
     @callback
     def _async_detection(self, camera_id: str, event: DetectionEvent) -> None:
         if not self._listening_to(camera_id):
             return
-        if event.type is DetectionEventType.MOTION_START and event.motion is not None:
+        kind = event.type
+        if kind is DetectionEventType.MOTION_START and event.motion is not None:
             self.motion_started[camera_id] = event.motion
-            when = dt_util.now()
-            assert self.config_entry is not None
-            self.config_entry.async_create_task(
-                self.hass, self._async_motion_started(camera_id, event, when), f"{DOMAIN} motion snapshot"
-            )
-        elif event.type is DetectionEventType.TAMPER_START:
+            self._announce(camera_id, event, EVENT_MOTION, "motion")
+        elif kind is DetectionEventType.FIRE_START:
+            self.fire_started[camera_id] = event
+            _LOGGER.warning("Camera %s sees fire", self.site.camera(camera_id).config.name)
+            self._announce(camera_id, event, EVENT_FIRE, "fire")
+        elif kind is DetectionEventType.FLASH_START:
+            self.flash_started[camera_id] = event
+            self._announce(camera_id, event, EVENT_FLASH, "flash")
+        elif kind is DetectionEventType.SOUND_START:
+            self.sound_started[camera_id] = event
+        elif kind is DetectionEventType.AUDIO_FOUND and camera_id not in self.audio_cameras:
+            self.audio_cameras.add(camera_id)
+            for listener in list(self._audio_listeners):
+                listener(camera_id)
+        elif kind is DetectionEventType.TAMPER_START:
             _LOGGER.warning("Camera %s tampered with: %s", self.site.camera(camera_id).config.name, event.tamper)
         self.async_update_listeners()
 
-    async def _async_motion_started(self, camera_id: str, event: DetectionEvent, when: datetime) -> None:
+    def _announce(self, camera_id: str, event: DetectionEvent, event_type: str, sensor: str) -> None:
+        """Save the frame that brought `event` and fire `event_type` (the snapshot is saved off the loop)."""
+        when = dt_util.now()
+        assert self.config_entry is not None
+        self.config_entry.async_create_task(
+            self.hass, self._async_announce(camera_id, event, event_type, sensor, when), f"{DOMAIN} {sensor} snapshot"
+        )
+
+    async def _async_announce(
+        self, camera_id: str, event: DetectionEvent, event_type: str, sensor: str, when: datetime
+    ) -> None:
         """Save the triggering frame, then tell automations (the event says where the picture is)."""
         camera = self.site.camera(camera_id)
-        motion = event.motion
-        assert motion is not None
         media = media_folder(self.hass)
         snapshot: Path | None = None
         if event.frame is not None:
             try:
                 snapshot = await self.hass.async_add_executor_job(
-                    save_snapshot, event.frame, self.snapshot_folder(camera_id), when, SNAPSHOTS_KEPT_PER_CAMERA
+                    partial(save_snapshot, kind="" if sensor == "motion" else sensor),
+                    event.frame,
+                    self.snapshot_folder(camera_id),
+                    when,
+                    SNAPSHOTS_KEPT_PER_CAMERA,
                 )
             except OSError as err:
                 # Disk full or read-only: the event still fires, without a picture, and the log says why.
-                _LOGGER.error("Cannot save the motion snapshot of %s: %s", camera.config.name, err.strerror or err)
+                _LOGGER.error("Cannot save the %s snapshot of %s: %s", sensor, camera.config.name, err.strerror or err)
         subentry = self.config_entry.subentries.get(camera_id) if self.config_entry else None
         self.hass.bus.async_fire(
-            EVENT_MOTION,
+            event_type,
             {
                 "camera": camera.config.name,
                 "camera_id": camera_id,
                 "area": subentry.data.get(CONF_LOCATION, "") if subentry else "",
-                "zone": motion.zone,
-                "score": motion.score,
-                "box": list(motion.bbox) if motion.bbox else None,
+                **_details(event),
                 "time": when.isoformat(),
                 "snapshot": str(snapshot) if snapshot else None,
                 "snapshot_url": f"/media/local/{snapshot.relative_to(media).as_posix()}" if snapshot else None,
@@ -237,9 +278,9 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
                     if event.clip is not None
                     else {}
                 ),
-                # For automations and blueprints: which camera and motion sensor, as they are named now.
+                # For automations and blueprints: which camera and sensor, as they are named now.
                 "camera_entity_id": main_camera_entity_id(self.hass, camera_id),
-                "motion_entity_id": camera_entity_id(self.hass, Platform.BINARY_SENSOR, camera_id, "motion"),
+                f"{sensor}_entity_id": camera_entity_id(self.hass, Platform.BINARY_SENSOR, camera_id, sensor),
             },
         )
 
@@ -301,6 +342,18 @@ class SiteCoordinator(DataUpdateCoordinator[SiteStatus]):
             ir.async_delete_issue(self.hass, DOMAIN, _issue_id(camera_id))
         for problem in RecordingProblem:
             ir.async_delete_issue(self.hass, DOMAIN, _recording_issue_id(self.entry_id, problem))
+
+
+def _details(event: DetectionEvent) -> dict[str, Any]:
+    """What an event says about what was seen: zone, score and box of motion; box of fire and flashes."""
+    if event.motion is not None:
+        motion = event.motion
+        return {"zone": motion.zone, "score": motion.score, "box": list(motion.bbox) if motion.bbox else None}
+    if event.fire is not None:
+        return {"box": list(event.fire.bbox), "size": event.fire.area}
+    if event.flash is not None:
+        return {"box": list(event.flash.bbox), "explosion": event.explosion}
+    return {}
 
 
 def media_folder(hass: HomeAssistant) -> Path:

@@ -14,14 +14,16 @@ from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 from .const import (
     CONF_DETECTION,
     CONF_ENABLED,
+    CONF_FIRE,
+    CONF_FLASH,
     CONF_FRAME_TIMEOUT,
     CONF_LOCATION,
     CONF_MAIN_URL,
     CONF_MASKS,
     CONF_MAX_EXPORT_HOURS,
     CONF_MAX_FPS,
-    CONF_MIN_AREA,
     CONF_MIN_FREE_GB,
+    CONF_MIN_SIZE,
     CONF_MOTION_CLIPS,
     CONF_OFF_DELAY,
     CONF_POST_ROLL,
@@ -32,6 +34,8 @@ from .const import (
     CONF_RETENTION_DAYS,
     CONF_SEGMENT_SECONDS,
     CONF_SENSITIVITY,
+    CONF_SOUND,
+    CONF_SOUND_LEVEL,
     CONF_STILL_URL,
     CONF_SUB_URL,
     CONF_ZONES,
@@ -45,6 +49,8 @@ from .const import (
     SUBENTRY_CAMERA,
 )
 from .engine.detection import DetectionSettings
+from .engine.fire import FireSettings
+from .engine.flash import FlashSettings
 from .engine.geometry import PolygonError, parse_polygons, parse_zones
 from .engine.motion import MotionSettings
 from .engine.reader import ReaderSettings
@@ -56,6 +62,7 @@ from .engine.recording import (
     RetentionSettings,
 )
 from .engine.site import CameraConfig, Site
+from .engine.sound import SoundSettings
 
 if TYPE_CHECKING:
     from .alert_log import AlertLog
@@ -155,8 +162,12 @@ def reader_settings(entry: ConfigEntry) -> ReaderSettings:
 
 
 def detection_options(data: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A camera's detection options with defaults filled in."""
-    return {**DEFAULT_DETECTION, **(data or {})}
+    """A camera's detection options with defaults filled in.
+
+    Keys of older versions are left out: `min_area` (a share of the zone) gave way to `min_size` (pixels
+    of the stream), which cannot be worked out from it without the stream's size; the default applies.
+    """
+    return DEFAULT_DETECTION | {key: value for key, value in (data or {}).items() if key in DEFAULT_DETECTION}
 
 
 def detection_settings(data: Mapping[str, Any] | None) -> DetectionSettings:
@@ -166,10 +177,13 @@ def detection_settings(data: Mapping[str, Any] | None) -> DetectionSettings:
         enabled=bool(options[CONF_ENABLED]),
         motion=MotionSettings(
             sensitivity=int(options[CONF_SENSITIVITY]),
-            min_area=float(options[CONF_MIN_AREA]) / 100.0,
+            min_size=int(options[CONF_MIN_SIZE]),
             zones=tuple(_stored_polygons(parse_zones, options[CONF_ZONES], "zones")),
             masks=tuple(_stored_polygons(parse_polygons, options[CONF_MASKS], "masks")),
         ),
+        fire=FireSettings(enabled=bool(options[CONF_FIRE])),
+        flash=FlashSettings(enabled=bool(options[CONF_FLASH])),
+        sound=SoundSettings(enabled=bool(options[CONF_SOUND]), threshold_db=float(options[CONF_SOUND_LEVEL])),
         off_delay=float(options[CONF_OFF_DELAY]),
         max_fps=float(options[CONF_MAX_FPS]),
     )

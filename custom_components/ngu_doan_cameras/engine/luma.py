@@ -39,3 +39,24 @@ def small_luma(y: npt.NDArray[np.uint8], width: int = DETECTION_WIDTH) -> Luma:
 def frame_luma(frame: VideoFrame, width: int = DETECTION_WIDTH) -> Luma:
     """Detection image of a decoded frame (any planar YUV format: Y comes first)."""
     return small_luma(plane_array(frame), width)
+
+
+# A camera in IR mode sends flat chroma: every U and V sample within this of the neutral 128 on average.
+GREY_CHROMA = 2.0
+
+
+def chroma_is_grey(frame: VideoFrame) -> bool:
+    """True when the frame has no colour (IR mode at night): its chroma planes are flat at 128.
+
+    Read from a sparse sample of the chroma planes, in place.
+    """
+    planes = frame.planes
+    if len(planes) < 3:
+        return True  # a grey format
+    spread = 0.0
+    for plane in planes[1:3]:
+        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        sample = rows[: plane.height : 8, : plane.width : 8].astype(np.int16)
+        sample -= 128
+        spread += float(np.abs(sample).mean())
+    return spread / 2 < GREY_CHROMA

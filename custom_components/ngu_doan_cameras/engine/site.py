@@ -96,6 +96,8 @@ class Camera:
         self.stills = StillImageSource(self.reader.latest_frame)
         self.detection = CameraDetection(config.detection, self._detected)
         self.reader.add_frame_listener(self.detection.process)
+        # Loud sound: the watched stream's own sound, from the session detection already has.
+        self.detection.sound.attach(self.reader.add_packet_sink)
 
     def reconfigure(self, config: CameraConfig) -> None:
         """Take a new name, snapshot URL, detection or recording settings without touching the streams.

@@ -1,4 +1,7 @@
-"""Motion snapshots on disk: the triggering frame as JPEG, the oldest removed past a per-camera limit."""
+"""Detection snapshots on disk (motion, fire, flash).
+
+The triggering frame as JPEG; the oldest are removed past a per-camera limit.
+"""
 
 from __future__ import annotations
 
@@ -26,16 +29,19 @@ def safe_name(name: str) -> str:
 
 
 def save_snapshot(
-    frame: VideoFrame, folder: Path, when: datetime, keep: int, encoder: JpegEncoder | None = None
+    frame: VideoFrame, folder: Path, when: datetime, keep: int, *, encoder: JpegEncoder | None = None, kind: str = ""
 ) -> Path:
-    """Write `frame` as `folder/<time>.jpg` and keep only the newest `keep` files. Blocking (disk I/O).
+    """Write `frame` as `folder/<time>.jpg` (`<time>-<kind>.jpg`) and keep only the newest `keep` files.
+
+    Blocking (disk I/O).
 
     Raises OSError (disk full, no permission): the caller reports it, it is never swallowed here. A
     failed write leaves nothing behind (a full disk must not fill up with half pictures).
     """
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale_parts(folder)
-    path = folder / f"{when.strftime('%Y%m%d-%H%M%S-%f')[:-3]}.jpg"
+    suffix = f"-{kind}" if kind else ""
+    path = folder / f"{when.strftime('%Y%m%d-%H%M%S-%f')[:-3]}{suffix}.jpg"
     data = (encoder or SHARED_ENCODER).encode(frame)
     temporary = path.with_suffix(".part")
     try:
