@@ -19,7 +19,7 @@ from dataclasses import dataclass
 SCENES = ("street", "village", "night")
 PASSER_KINDS = ("motorbike", "person", "car", "motorbike")
 NOISE_VARIANTS = 6  # noisy copies of a night background, cycled frame by frame
-SIZE = 1.5  # passers-by near the camera: big enough for the detector's smallest moving area (0.5 %)
+SIZE = 1.5  # passers-by near the camera: bigger than the far ones detection must catch; the demo shows motion
 
 Rgb = tuple[int, int, int]
 Rect = tuple[float, float, float, float, Rgb]  # x0, y0, x1, y1, colour
