@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockUser
+from pytest_homeassistant_custom_component.common import MockUser, async_capture_events
 
 from custom_components.ngu_doan_cameras import alert_log
 from custom_components.ngu_doan_cameras.alert_log import EVENT_ALERT, EVENT_ALERT_ACKNOWLEDGED, storage_key
@@ -58,24 +58,13 @@ async def acknowledge(hass: HomeAssistant, user: MockUser | None = None, **data:
     return dict(response)
 
 
-def listen(hass: HomeAssistant, event_type: str) -> list[Event[Any]]:
-    events: list[Event[Any]] = []
-
-    @callback
-    def record(event: Event[Any]) -> None:
-        events.append(event)
-
-    hass.bus.async_listen(event_type, record)
-    return events
-
-
 def attributes(hass: HomeAssistant) -> dict[str, Any]:
     return dict(hass.states.get(OPEN_ALERTS).attributes)
 
 
 async def test_raise_cooldown_repeat_and_acknowledge(hass: HomeAssistant, hass_admin_user: MockUser) -> None:
-    raised = listen(hass, EVENT_ALERT)
-    acknowledged = listen(hass, EVENT_ALERT_ACKNOWLEDGED)
+    raised = async_capture_events(hass, EVENT_ALERT)
+    acknowledged = async_capture_events(hass, EVENT_ALERT_ACKNOWLEDGED)
     entry = make_site(hass, [nowhere(1)])
     await setup_site(hass, entry)
     assert hass.states.get(OPEN_ALERTS).state == "0"

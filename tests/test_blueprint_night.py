@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceNotFound
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.script import Script
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import async_capture_events, async_fire_time_changed
 
 from custom_components.ngu_doan_cameras.const import DOMAIN, EVENT_MOTION
 
@@ -60,17 +59,6 @@ def hours(*, inside: bool) -> dict[str, str]:
     return {"start_time": start.strftime("%H:%M:%S"), "end_time": end.strftime("%H:%M:%S")}
 
 
-def listen(hass: HomeAssistant, event_type: str) -> list[Event[Any]]:
-    events: list[Event[Any]] = []
-
-    @callback
-    def record(event: Event[Any]) -> None:
-        events.append(event)
-
-    hass.bus.async_listen(event_type, record)
-    return events
-
-
 async def set_detection(hass: HomeAssistant, camera: int, on: bool) -> None:
     """Detection on (it learns the view, then sees the simulator's moving picture) or off, applied."""
     service = "turn_on" if on else "turn_off"
@@ -84,7 +72,7 @@ async def test_night_alert_lights_sirens_phones_and_the_log(
     hass: HomeAssistant, simulator: CameraSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = await async_setup_world(hass, monkeypatch)
-    motions = listen(hass, EVENT_MOTION)
+    motions = async_capture_events(hass, EVENT_MOTION)
     entry = make_site(hass, [camera_data(simulator, 1, location="Thôn Trúc", detection=DETECTION_OFF)])
     await setup_site(hass, entry)
     await async_add_automation(
@@ -171,7 +159,7 @@ async def test_hours_switch_zones_cameras_and_cooldown(
     hass: HomeAssistant, simulator: CameraSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = await async_setup_world(hass, monkeypatch)
-    motions = listen(hass, EVENT_MOTION)
+    motions = async_capture_events(hass, EVENT_MOTION)
     entry = make_site(
         hass,
         [

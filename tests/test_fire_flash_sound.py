@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.ngu_doan_cameras.const import EVENT_FIRE, EVENT_FLASH, SUBENTRY_CAMERA
 from tools import evalset
@@ -42,17 +43,6 @@ def clip_camera(name: str, clip: Path, **extra: Any) -> dict[str, Any]:
     }
 
 
-def listen(hass: HomeAssistant, event_type: str) -> list[Event[Any]]:
-    events: list[Event[Any]] = []
-
-    @callback
-    def record(event: Event[Any]) -> None:
-        events.append(event)
-
-    hass.bus.async_listen(event_type, record)
-    return events
-
-
 async def exists(hass: HomeAssistant, path: str) -> bool:
     return await hass.async_add_executor_job(Path(path).exists)
 
@@ -62,8 +52,8 @@ async def test_firecracker_with_its_bang_is_an_explosion_with_a_snapshot(hass: H
     clip = await hass.async_add_executor_job(
         lambda: evalset.encode(evalset.case("flash_firecracker_night_06"), audio=True)
     )
-    flashes = listen(hass, EVENT_FLASH)
-    fires = listen(hass, EVENT_FIRE)
+    flashes = async_capture_events(hass, EVENT_FLASH)
+    fires = async_capture_events(hass, EVENT_FIRE)
     entry = make_site(hass, [clip_camera("Cổng chợ", clip)])
     await setup_site(hass, entry)
     await wait_until(lambda: bool(flashes), timeout=30)
@@ -102,7 +92,7 @@ async def test_firecracker_with_its_bang_is_an_explosion_with_a_snapshot(hass: H
 @pytest.mark.usefixtures("config_dir")
 async def test_fire_event_sensor_and_turning_fire_detection_off(hass: HomeAssistant) -> None:
     clip = await hass.async_add_executor_job(lambda: evalset.encode(evalset.case("fire_night_06")))
-    fires = listen(hass, EVENT_FIRE)
+    fires = async_capture_events(hass, EVENT_FIRE)
     entry = make_site(hass, [clip_camera("Xưởng giày", clip)])
     await setup_site(hass, entry)
     await wait_until(lambda: bool(fires), timeout=60)
