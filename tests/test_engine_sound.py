@@ -7,6 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from custom_components.ngu_doan_cameras.engine.detection import (
+    BANG_WAIT_LIMIT,
+    CameraDetection,
+    DetectionEvent,
+    DetectionEventType,
+    DetectionSettings,
+)
 from custom_components.ngu_doan_cameras.engine.sound import SILENCE_DB, SoundDetector, SoundSettings, level_db
 from tools import evalset
 
@@ -66,3 +73,35 @@ def test_levels() -> None:
     assert level_db(np.zeros(100, np.float32)) == SILENCE_DB
     assert abs(level_db(np.ones(100, np.float32))) < 1e-6  # full scale: 0 dB
     assert abs(level_db(np.full(100, 0.1, np.float32)) + 20.0) < 1e-4
+
+
+def flash_told_with_sound_late(lag: float) -> list[DetectionEvent]:
+    """The firecracker clip through a camera's detection, its sound `lag` seconds behind the picture.
+
+    Sinks get packets in batches, so a camera's sound reaches detection after the frames of its moment.
+    The detection clock is the clip's time, as if filmed now. Returns the flashes told.
+    """
+    item = evalset.case(FIRECRACKER)
+    events: list[DetectionEvent] = []
+    now = {"seconds": 0.0}
+    detection = CameraDetection(DetectionSettings(), events.append, clock=lambda: now["seconds"])
+    detection.sound.attach(lambda sink: lambda: None)  # type: ignore[arg-type,return-value]
+    with open_feed(evalset.encode(item, audio=True), wall_start=1000.0) as feed:
+        feed.start(detection.sound)
+        audio = list(feed.audio)
+        for index, frame in enumerate(evalset.decoded(item)):
+            now["seconds"] = index / evalset.FPS
+            while audio and (audio[0].seconds or 0.0) <= now["seconds"] - lag:
+                detection.sound.packet(audio.pop(0), feed.session)
+            detection.process(frame, now["seconds"])
+        feed.end(detection.sound)
+    return [event for event in events if event.type is DetectionEventType.FLASH_START]
+
+
+def test_a_flash_waits_for_the_sound_of_its_moment() -> None:
+    # The bang is judged 1.5 s (clip time) after the frames of the flash: the flash is told then, an explosion.
+    (flash,) = flash_told_with_sound_late(1.5)
+    assert flash.explosion is True
+    # Sound that lags more than BANG_WAIT_LIMIT is not waited for: the flash is told without its bang.
+    (flash,) = flash_told_with_sound_late(BANG_WAIT_LIMIT + 1.5)
+    assert flash.explosion is False

@@ -685,6 +685,7 @@ def run(item: Case, settings: DetectionSettings | None = None, cache_dir: Path =
         lambda event: outcome.events.append((current["index"], event.type.value)),
         clock=lambda: current["index"] / FPS,  # the clip's own time: it is read faster than it was filmed
     )
+    detection.sound.has_audio = False  # pictures only: a flash is told without waiting for its sound
     for index, frame in enumerate(decoded(item, cache_dir)):
         current["index"] = index
         detection.process(frame, index / FPS)

@@ -39,9 +39,12 @@ from .motion import MotionDetector, MotionResult, MotionSettings
 from .sound import SoundDetector, SoundSettings
 from .tamper import TamperDetector, TamperKind, TamperSettings
 
-# A flash with a loud bang heard this close in time (seconds, either way) is an explosion. A flash is
-# told this long after its onset when the camera has sound, so that a bang from 300 m away is heard.
+# A flash with a loud bang heard this close in stream time (seconds, either way) is an explosion. With
+# sound, a flash is told once the sound up to this long after its onset has been judged, so that a bang
+# from 300 m away is heard; sound reaches detection up to a batch late (packets.BATCH_SECONDS).
 BANG_WINDOW = 1.0
+# If the sound stops coming (the camera's audio drops), a flash is told without it after this long.
+BANG_WAIT_LIMIT = 3.0
 GREY_CHECK_SECONDS = 0.5
 
 if TYPE_CHECKING:
@@ -109,7 +112,7 @@ class _Hold:
 class _PendingFlash:
     flash: Flash
     frame: VideoFrame
-    at: float  # clock seconds of its onset
+    since: float  # clock seconds when it was seen (to give up waiting for the sound)
 
 
 class CameraDetection:
@@ -139,7 +142,7 @@ class CameraDetection:
         self._flash_hold = _Hold()
         self._sound_hold = _Hold()
         self._pending_flash: _PendingFlash | None = None
-        self._last_bang: float | None = None
+        self._last_bang: float | None = None  # stream seconds of the last loud sound's onset
         self.motion = False
         self.frames_judged = 0
 
@@ -209,6 +212,7 @@ class CameraDetection:
                 # The stream's clock went back (the camera restarted it): start timing afresh.
                 self._next_time = self._next_grey_check = None
                 self._tamper.restart_clock()
+                self._last_bang = None
             self._last_time = now
             clock = self._clock()
             if settings.flash.enabled:
@@ -260,21 +264,26 @@ class CameraDetection:
     def _look_for_flash(self, frame: VideoFrame, now: float, clock: float) -> None:
         flash = self._flash.process(frame, now)
         if flash is not None and not self._fire.flickering(flash.bbox):
-            self._pending_flash = _PendingFlash(flash, frame, clock - (now - flash.onset))
+            self._pending_flash = _PendingFlash(flash, frame, clock)
         pending = self._pending_flash
-        # With sound, wait for a bang that may come after the light (sound travels 340 m a second).
+        # With sound, wait for a bang that may come after the light (sound travels 340 m a second):
+        # until the sound of the window after the flash has been judged, compared in stream time.
+        heard_until = self.sound.heard_until
+        # Whether the camera has sound is known once the sound detector hears of the session (None
+        # until then): wait for it too.
         if pending is not None and (
-            not self.sound.has_audio
+            self.sound.has_audio is False
             or not self._settings.sound.enabled
-            or clock - pending.at >= BANG_WINDOW
-            or self._bang_near(pending.at)
+            or (heard_until is not None and heard_until >= pending.flash.onset + BANG_WINDOW)
+            or clock - pending.since >= BANG_WAIT_LIMIT
+            or self._bang_near(pending.flash.onset)
         ):
             self._pending_flash = None
             event = DetectionEvent(
                 DetectionEventType.FLASH_START,
                 now,
                 flash=pending.flash,
-                explosion=self._bang_near(pending.at),
+                explosion=self._bang_near(pending.flash.onset),
                 frame=pending.frame,
             )
             if self._flash_hold.on:
@@ -292,7 +301,7 @@ class CameraDetection:
                 return
             clock = self._clock()
             if loud:
-                self._last_bang = clock
+                self._last_bang = seconds
                 self._sound_hold.last = clock
                 if not self._sound_hold.on:
                     self._start(

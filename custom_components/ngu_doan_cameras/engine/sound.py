@@ -64,6 +64,9 @@ class SoundDetector:
         self._decoder: AudioCodecContext | None = None
         self._background: float | None = None
         self._heard = 0.0  # seconds of sound heard in this session
+        # The stream time (seconds) up to which sound has been judged: how far behind the picture the
+        # sound is (sinks get packets in batches), so that a flash waits for the sound of its moment.
+        self.heard_until: float | None = None
         self.has_audio: bool | None = None  # unknown until the first session
         self.loud = False
         self.level = SILENCE_DB
@@ -76,6 +79,7 @@ class SoundDetector:
         """A new session: make a decoder for its sound, or stop listening if it has none."""
         self._background = None
         self._heard = 0.0
+        self.heard_until = None
         self._set_loud(False, SILENCE_DB, 0.0)
         if session.audio is None:
             self.has_audio = False
@@ -112,6 +116,7 @@ class SoundDetector:
     def session_ended(self, session: StreamSession) -> None:
         """The session is over: nothing can be heard."""
         self._decoder = None
+        self.heard_until = None
         self._set_loud(False, SILENCE_DB, 0.0)
 
     def update_settings(self, settings: SoundSettings) -> None:
@@ -127,6 +132,7 @@ class SoundDetector:
         level = level_db(values)
         self.level = level
         self._heard += duration
+        self.heard_until = seconds + duration
         background = self._background
         if background is None:
             self._background = level
