@@ -204,8 +204,7 @@ async def test_flash_without_a_bang_in_english_and_the_filters(
 def firecracker_frame() -> VideoFrame:
     """The firecracker clip's frame at its flash (what the detector would attach to its event)."""
     with av.open(str(evalset.encode(evalset.case(FIRECRACKER)))) as container:
-        frame = next(islice(container.decode(video=0), int(7.0 * scenes.FPS), None))
-    return frame
+        return next(islice(container.decode(video=0), int(7.0 * scenes.FPS), None))
 
 
 def tell_explosion(entry: MockConfigEntry, frame: VideoFrame, at: float) -> None:
