@@ -26,11 +26,11 @@ def test_shipped_blueprints_are_the_top_level_ones() -> None:
     """HACS installs only the integration's folder: it carries the same files as the repository's top level."""
     top = {path.name: path.read_bytes() for path in BLUEPRINTS.glob("*.yaml")}
     shipped = {path.name: path.read_bytes() for path in SHIPPED.glob("*.yaml")}
-    assert set(top) == {"night_motion_alert.yaml", "camera_problem_alert.yaml"}
+    assert set(top) == {"night_motion_alert.yaml", "camera_problem_alert.yaml", "fire_explosion_alert.yaml"}
     assert shipped == top
 
 
-@pytest.mark.parametrize("name", ["night_motion_alert.yaml", "camera_problem_alert.yaml"])
+@pytest.mark.parametrize("name", ["night_motion_alert.yaml", "camera_problem_alert.yaml", "fire_explosion_alert.yaml"])
 def test_every_input_has_a_default_and_words_in_both_languages(name: str) -> None:
     blueprint = Blueprint(
         load_yaml_dict(BLUEPRINTS / name), expected_domain="automation", schema=AUTOMATION_BLUEPRINT_SCHEMA
@@ -52,7 +52,11 @@ def test_installed_when_missing_never_overwritten(tmp_path: Path, caplog: pytest
     source = INTEGRATION / "blueprints"
     target = tmp_path / "blueprints"
     installed = install_missing(source, target)
-    assert sorted(path.name for path in installed) == ["camera_problem_alert.yaml", "night_motion_alert.yaml"]
+    assert sorted(path.name for path in installed) == [
+        "camera_problem_alert.yaml",
+        "fire_explosion_alert.yaml",
+        "night_motion_alert.yaml",
+    ]
     night = target / "automation" / "ngu_doan_cameras" / "night_motion_alert.yaml"
     assert night.read_bytes() == (SHIPPED / "night_motion_alert.yaml").read_bytes()
     # An officer's edits stay; only a file that was deleted comes back.
