@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import av
 import pytest
 
+from custom_components.ngu_doan_cameras.engine import session_socket
 from custom_components.ngu_doan_cameras.engine.errors import StreamErrorKind
 from custom_components.ngu_doan_cameras.engine.reader import ReaderSettings, StreamReader
 from custom_components.ngu_doan_cameras.engine.site import CameraConfig, Site
@@ -79,13 +80,34 @@ def test_reader_reconnects_after_camera_drops(own_simulator: CameraSimulator) ->
     assert states[-2:] == [ReaderState.STREAMING, ReaderState.STOPPED]
 
 
-def test_reader_marks_frozen_camera_disconnected_within_read_timeout(own_simulator: CameraSimulator) -> None:
+WATCHDOG = "socket_watchdog"
+
+
+@pytest.fixture(params=[WATCHDOG, "pyav_read_timeout"])
+def stuck_read_ender(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways a stuck read ends: the watchdog shutting the session's socket down (found through
+    /proc), and PyAV's read timeout where that socket cannot be found (here: made unavailable)."""
+    if request.param != WATCHDOG:
+        monkeypatch.setattr(session_socket, "rtsp_endpoint", lambda _url: None)
+    return str(request.param)
+
+
+def assert_ended_by(reader: StreamReader, ender: str) -> None:
+    """The stuck session was ended the way `ender` says."""
+    assert reader.watched is (ender == WATCHDOG)
+    assert (reader.sessions_cut > 0) is (ender == WATCHDOG)
+
+
+def test_reader_marks_frozen_camera_disconnected_within_read_timeout(
+    own_simulator: CameraSimulator, stuck_read_ender: str
+) -> None:
     reader = StreamReader("cam1", own_simulator.url("cam1/sub"), FAST)
     reader.start()
     try:
         wait_for(lambda: reader.stats.streaming)
         own_simulator.freeze("cam1")
         wait_for(lambda: reader.stats.state is ReaderState.DISCONNECTED, timeout=10)
+        assert_ended_by(reader, stuck_read_ender)
         lost_at = time.time()
         last_frame_at = reader.stats.last_frame_at
         assert last_frame_at is not None
@@ -211,7 +233,9 @@ def test_audio_only_stall_ends_the_session_within_the_frame_timeout(
         assert reader.stop()
 
 
-def test_video_that_never_decodes_ends_the_session_as_corrupt(own_audio_simulator: CameraSimulator) -> None:
+def test_video_that_never_decodes_ends_the_session_as_corrupt(
+    own_audio_simulator: CameraSimulator, stuck_read_ender: str
+) -> None:
     log = StateLog()
     reader = StreamReader("cam1", own_audio_simulator.url("cam1/sub"), FAST, on_state=log)
     reader.start()
@@ -220,6 +244,7 @@ def test_video_that_never_decodes_ends_the_session_as_corrupt(own_audio_simulato
         # Packets kept coming at the normal rate; none gave a picture. A glitch, not a wrong address.
         assert stats.error is StreamErrorKind.CORRUPT
         assert stats.decode_errors > 0
+        assert reader.watched is (stuck_read_ender == WATCHDOG)
         own_audio_simulator.uncorrupt("cam1")
         wait_for(lambda: reader.stats.streaming, timeout=20)
         assert reader.stats.error is None
@@ -336,18 +361,32 @@ def test_undecodable_data_from_a_stream_that_gave_video_is_corrupt_not_not_video
         assert fresh.stop()
 
 
+@pytest.fixture
+def silent_servers(socket_enabled: None) -> Iterator[list[SilentServer]]:
+    """Three hung cameras, each at an address of its own (opens to one address wait for each other)."""
+    servers = [SilentServer() for _ in range(3)]
+    try:
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
 def test_site_stop_joins_hung_readers_against_one_deadline(
-    silent_server: SilentServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    silent_servers: list[SilentServer], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Three cameras that accept the connection and never answer: each reader hangs in its open.
     settings = ReaderSettings(open_timeout=60.0, read_timeout=2.0)
     site = Site(
-        [CameraConfig(str(n), f"Cam {n}", f"rtsp://127.0.0.1:{silent_server.port}/cam{n}") for n in range(3)],
+        [
+            CameraConfig(str(n), f"Cam {n}", f"rtsp://127.0.0.1:{server.port}/cam{n}")
+            for n, server in enumerate(silent_servers)
+        ],
         settings,
     )
     site.start()
     try:
-        wait_for(lambda: silent_server.connections == 3)
+        wait_for(lambda: all(server.connections == 1 for server in silent_servers))
         # A short stop budget the hung readers cannot meet; every join is recorded.
         budget = 1.0
         monkeypatch.setattr(StreamReader, "max_stop_seconds", property(lambda _self: budget))
@@ -369,7 +408,8 @@ def test_site_stop_joins_hung_readers_against_one_deadline(
             assert called_at + timeout <= stopping + budget + 0.1
         assert sum("did not stop in time" in record.getMessage() for record in caplog.records) == 3
     finally:
-        silent_server.hang_up()  # EOF: the readers give up their open and end
+        for server in silent_servers:
+            server.hang_up()  # EOF: the readers give up their open and end
         for camera in site.cameras.values():
             assert camera.reader.join(30)
 
@@ -390,3 +430,46 @@ def test_probe_of_a_camera_sending_only_sound_times_out(own_audio_simulator: Cam
 def test_stalling_a_camera_without_sound_is_refused(simulator: CameraSimulator) -> None:
     with pytest.raises(RuntimeError, match="has no audio"):
         simulator.stall("cam1")
+
+
+def test_a_session_whose_socket_is_not_known_is_read_under_the_read_timeout(
+    simulator: CameraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another connection to the camera appeared while the session opened (Home Assistant's own live
+    # view, say): which socket is the session's is not known, so it is opened again the old way.
+    real = session_socket.connected_sockets
+    looks: list[set[int]] = []
+
+    def with_a_stranger(endpoint: session_socket.Endpoint) -> set[int]:
+        found = real(endpoint) | {-len(looks) - 1}  # a socket of someone else's, new at each look
+        looks.append(found)
+        return found
+
+    monkeypatch.setattr(session_socket, "connected_sockets", with_a_stranger)
+    reader = StreamReader("cam1", simulator.url("cam1/sub"), FAST)
+    reader.start()
+    try:
+        wait_for(lambda: reader.stats.streaming and reader.stats.frames >= 5)
+        assert len(looks) == 2  # before and after the first open; the second open did not look
+        assert not reader.watched
+    finally:
+        assert reader.stop()
+    assert reader.sessions_cut == 0
+
+
+def test_stop_ends_a_stuck_session_at_once_without_reporting_a_failure(own_simulator: CameraSimulator) -> None:
+    # The frame timeout is long: only the watchdog shutting the session's socket down ends the read.
+    reader = StreamReader("cam1", own_simulator.url("cam1/sub"), ReaderSettings(open_timeout=5.0, read_timeout=60.0))
+    reader.start()
+    try:
+        wait_for(lambda: reader.stats.streaming)
+        own_simulator.freeze("cam1")
+    finally:
+        reader.request_stop()
+        # Well within the 60 s read timeout (the bound is generous for a loaded machine).
+        assert reader.join(30)
+        own_simulator.thaw("cam1")
+    assert reader.watched
+    assert reader.sessions_cut == 1
+    assert reader.stats.state is ReaderState.STOPPED
+    assert reader.stats.error is None
