@@ -112,7 +112,9 @@ class StreamReader:
         if self._thread is not None:
             return
         self._thread = threading.Thread(target=self._run, name=f"ngu_doan_reader[{self.name}]", daemon=True)
-        self._watchdog = threading.Thread(target=self._watch, name=f"ngu_doan_watchdog[{self.name}]", daemon=True)
+        self._watchdog = threading.Thread(
+            target=self._watch, name=f"ngu_doan_reader_watchdog[{self.name}]", daemon=True
+        )
         self._thread.start()
         self._watchdog.start()
 
