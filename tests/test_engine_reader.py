@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import av
 import pytest
@@ -361,32 +364,18 @@ def test_undecodable_data_from_a_stream_that_gave_video_is_corrupt_not_not_video
         assert fresh.stop()
 
 
-@pytest.fixture
-def silent_servers(socket_enabled: None) -> Iterator[list[SilentServer]]:
-    """Three hung cameras, each at an address of its own (opens to one address wait for each other)."""
-    servers = [SilentServer() for _ in range(3)]
-    try:
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
-
-
 def test_site_stop_joins_hung_readers_against_one_deadline(
-    silent_servers: list[SilentServer], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    silent_server: SilentServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Three cameras that accept the connection and never answer: each reader hangs in its open.
     settings = ReaderSettings(open_timeout=60.0, read_timeout=2.0)
     site = Site(
-        [
-            CameraConfig(str(n), f"Cam {n}", f"rtsp://127.0.0.1:{server.port}/cam{n}")
-            for n, server in enumerate(silent_servers)
-        ],
+        [CameraConfig(str(n), f"Cam {n}", f"rtsp://127.0.0.1:{silent_server.port}/cam{n}") for n in range(3)],
         settings,
     )
     site.start()
     try:
-        wait_for(lambda: all(server.connections == 1 for server in silent_servers))
+        wait_for(lambda: silent_server.connections == 3)
         # A short stop budget the hung readers cannot meet; every join is recorded.
         budget = 1.0
         monkeypatch.setattr(StreamReader, "max_stop_seconds", property(lambda _self: budget))
@@ -408,8 +397,7 @@ def test_site_stop_joins_hung_readers_against_one_deadline(
             assert called_at + timeout <= stopping + budget + 0.1
         assert sum("did not stop in time" in record.getMessage() for record in caplog.records) == 3
     finally:
-        for server in silent_servers:
-            server.hang_up()  # EOF: the readers give up their open and end
+        silent_server.hang_up()  # EOF: the readers give up their open and end
         for camera in site.cameras.values():
             assert camera.reader.join(30)
 
@@ -432,29 +420,73 @@ def test_stalling_a_camera_without_sound_is_refused(simulator: CameraSimulator) 
         simulator.stall("cam1")
 
 
+def open_beside_a_stranger(
+    monkeypatch: pytest.MonkeyPatch, port: int, *, keep: bool
+) -> tuple[list[socket.socket], list[str]]:
+    """Make the first session's search take another connection to the camera for the session's socket.
+
+    Another connection from this process (Home Assistant's own live view, say) comes at the moment the
+    session opens, before FFmpeg's: the search sees it first. `keep`: it stays (else it is gone by the
+    time the session is open). Returns the stranger (once made) and the URLs opened.
+    """
+    strangers: list[socket.socket] = []
+    opens: list[str] = []
+    real_open = av.open
+
+    def opening(url: str, *args: Any, **kwargs: Any) -> Any:
+        if not strangers:
+            stranger = socket.create_connection(("127.0.0.1", port))
+            strangers.append(stranger)
+            wait_for(lambda: os.fstat(stranger.fileno()).st_ino in session_socket._claimed)
+            if not keep:
+                stranger.close()
+        opens.append(url)
+        return real_open(url, *args, **kwargs)
+
+    monkeypatch.setattr(av, "open", opening)
+    return strangers, opens
+
+
+@pytest.mark.usefixtures("socket_enabled")
 def test_a_session_whose_socket_is_not_known_is_read_under_the_read_timeout(
     simulator: CameraSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Another connection to the camera appeared while the session opened (Home Assistant's own live
-    # view, say): which socket is the session's is not known, so it is opened again the old way.
-    real = session_socket.connected_sockets
-    looks: list[set[int]] = []
-
-    def with_a_stranger(endpoint: session_socket.Endpoint) -> set[int]:
-        found = real(endpoint) | {-len(looks) - 1}  # a socket of someone else's, new at each look
-        looks.append(found)
-        return found
-
-    monkeypatch.setattr(session_socket, "connected_sockets", with_a_stranger)
+    # The socket the search found is gone once the session is open: which one is the session's is not
+    # known, so it is opened again the old way.
+    _, opens = open_beside_a_stranger(monkeypatch, simulator.port, keep=False)
     reader = StreamReader("cam1", simulator.url("cam1/sub"), FAST)
     reader.start()
     try:
         wait_for(lambda: reader.stats.streaming and reader.stats.frames >= 5)
-        assert len(looks) == 2  # before and after the first open; the second open did not look
+        assert len(opens) == 2
         assert not reader.watched
     finally:
         assert reader.stop()
     assert reader.sessions_cut == 0
+
+
+@pytest.mark.usefixtures("socket_enabled")
+def test_a_stuck_session_that_took_another_connection_for_its_socket_still_ends(
+    own_simulator: CameraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strangers, opens = open_beside_a_stranger(monkeypatch, own_simulator.port, keep=True)
+    reader = StreamReader("cam1", own_simulator.url("cam1/sub"), FAST)
+    reader.start()
+    try:
+        wait_for(lambda: reader.stats.streaming)
+        assert reader.watched
+        assert len(opens) == 1
+        own_simulator.freeze("cam1")
+        # The watchdog shuts the wrong socket down, and when the read still does not return, every
+        # connection to the camera that is no session's: the stuck session ends all the same.
+        wait_for(lambda: reader.stats.state is ReaderState.DISCONNECTED, timeout=20)
+        assert reader.stats.error is StreamErrorKind.TIMEOUT
+        assert strangers[0].recv(1) == b""  # the stranger was shut down first
+        own_simulator.thaw("cam1")
+        wait_for(lambda: reader.stats.streaming, timeout=20)
+    finally:
+        assert reader.stop()
+        strangers[0].close()
 
 
 def test_stop_ends_a_stuck_session_at_once_without_reporting_a_failure(own_simulator: CameraSimulator) -> None:

@@ -82,18 +82,64 @@ def test_addresses_of_proc_net_tcp() -> None:
     assert session_socket._address("0000000000000000FFFF00000100007F:022A", socket.AF_INET6) == ("127.0.0.1", 554)
 
 
-def test_opens_to_one_address_take_turns_and_waiting_gives_up() -> None:
-    endpoint = Endpoint(frozenset({"192.0.2.1"}), 554)
+def test_a_search_finds_the_socket_its_open_makes(server: socket.socket) -> None:
+    endpoint = Endpoint(frozenset({"127.0.0.1"}), server.getsockname()[1])
     never = threading.Event()
-    with session_socket.opening(endpoint, 5.0, never) as first:
-        assert first
-        with session_socket.opening(endpoint, 0.2, never) as second:
-            assert not second  # the other open still runs: give up, read the old way
-        stopped = threading.Event()
-        stopped.set()
-        with session_socket.opening(endpoint, 60.0, stopped) as third:
-            assert not third  # the reader is stopping: no wait
-        with session_socket.opening(Endpoint(frozenset({"192.0.2.2"}), 554), 0.2, never) as elsewhere:
-            assert elsewhere  # another address does not wait
-    with session_socket.opening(endpoint, 0.2, never) as after:
-        assert after
+    search = session_socket.SocketSearch(endpoint, "cam1")
+    assert search.begin(5.0, never)
+    with socket.create_connection(server.getsockname()) as client, server.accept()[0]:  # what FFmpeg does
+        found = search.end()
+        assert found == inode(client)
+        # Claimed while its session lasts: a search opening meanwhile cannot take it for its own.
+        other = session_socket.SocketSearch(endpoint, "cam2")
+        assert other.begin(5.0, never)
+        with socket.create_connection(server.getsockname()) as second, server.accept()[0]:
+            second_found = other.end()
+            assert second_found == inode(second)
+        session_socket.forget(found, second_found)
+
+
+def test_two_new_sockets_in_one_search_are_not_told_apart(server: socket.socket) -> None:
+    # Another connection to the camera came at the same moment: neither is taken for the session's.
+    endpoint = Endpoint(frozenset({"127.0.0.1"}), server.getsockname()[1])
+    search = session_socket.SocketSearch(endpoint, "cam1")
+    assert search.begin(5.0, threading.Event())
+    with (
+        socket.create_connection(server.getsockname()),
+        server.accept()[0],
+        socket.create_connection(server.getsockname()),
+        server.accept()[0],
+    ):
+        assert search.end() is None
+
+
+def test_opens_to_one_address_take_turns_until_their_socket_shows_and_waiting_gives_up() -> None:
+    endpoint = Endpoint(frozenset({"192.0.2.1"}), 554)  # nothing connects: the turn is held to the end
+    never, stopped = threading.Event(), threading.Event()
+    stopped.set()
+    first = session_socket.SocketSearch(endpoint, "cam1")
+    assert first.begin(5.0, never)
+    assert not session_socket.SocketSearch(endpoint, "cam2").begin(0.2, never)  # gives up: the old way
+    assert not session_socket.SocketSearch(endpoint, "cam3").begin(60.0, stopped)  # stopping: no wait
+    elsewhere = session_socket.SocketSearch(Endpoint(frozenset({"192.0.2.2"}), 554), "cam4")
+    assert elsewhere.begin(0.2, never)  # another address does not wait
+    assert elsewhere.end() is None
+    assert first.end() is None  # no socket showed up
+    after = session_socket.SocketSearch(endpoint, "cam5")
+    assert after.begin(0.2, never)
+    assert after.end() is None
+
+
+def test_the_last_resort_shuts_down_only_connections_no_search_claimed(server: socket.socket) -> None:
+    endpoint = Endpoint(frozenset({"127.0.0.1"}), server.getsockname()[1])
+    search = session_socket.SocketSearch(endpoint, "cam1")
+    assert search.begin(5.0, threading.Event())
+    with socket.create_connection(server.getsockname()) as session, server.accept()[0] as camera:
+        found = search.end()
+        assert found == inode(session)
+        with socket.create_connection(server.getsockname()) as unknown, server.accept()[0]:
+            assert session_socket.shutdown_unclaimed(endpoint) == 1
+            assert unknown.recv(1) == b""  # shut down
+            camera.send(b"x")
+            assert session.recv(1) == b"x"  # the claimed session's socket still works
+        session_socket.forget(found)

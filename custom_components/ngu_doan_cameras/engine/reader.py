@@ -82,6 +82,7 @@ class StreamReader:
         self._session_lock = threading.Lock()
         self._session_socket: int | None = None
         self._cut: StreamError | None = None  # why the watchdog ended the session
+        self._endpoint: session_socket.Endpoint | None = None  # the watched session's camera address
         self.watched = False  # whether the current (or last) session is watched: its socket is known
         self.sessions_cut = 0  # sessions whose socket the watchdog shut down (stuck, or at stop)
         self._lock = threading.Lock()
@@ -232,6 +233,8 @@ class StreamReader:
         finally:
             with self._session_lock:  # the watchdog lets go of the socket before it closes
                 self._session_socket = None
+            if socket_inode is not None:
+                session_socket.forget(socket_inode)
             # Sinks let go of the demuxer's streams before it closes.
             self._packets.disconnected()
             container.close()
@@ -245,31 +248,31 @@ class StreamReader:
         ends a stuck read by shutting the socket down. Otherwise PyAV's read timeout ends it, as before.
         """
         endpoint = session_socket.rtsp_endpoint(self._url)
-        if endpoint is not None:
-            with session_socket.opening(endpoint, self._settings.open_timeout, self._stop) as alone:
-                if self._stop.is_set():
-                    raise StreamError(StreamErrorKind.CANNOT_CONNECT, "stopped before connecting")
-                if alone and (watched := self._open_watched(endpoint)) is not None:
-                    return watched
+        if endpoint is not None and (watched := self._open_watched(endpoint)) is not None:
+            return watched
+        if self._stop.is_set():
+            raise StreamError(StreamErrorKind.CANNOT_CONNECT, "stopped before connecting")
         timeouts = (self._settings.open_timeout, self._settings.read_timeout)
         return av.open(self._url, options=open_options(self._url), timeout=timeouts), None
 
     def _open_watched(self, endpoint: session_socket.Endpoint) -> tuple[InputContainer, int] | None:
-        """Open without a read timeout, holding the address's open lock; None if the socket is not known."""
-        before = session_socket.connected_sockets(endpoint)
-        # PyAV's open timeout only: it is over once the session is open. (Not FFmpeg's socket timeout
-        # either: while opening, it turns a silent camera into "not a video stream".)
-        container = av.open(self._url, options=open_options(self._url), timeout=(self._settings.open_timeout, None))
+        """Open without a read timeout, finding the session's socket; None if it is not known."""
+        search = session_socket.SocketSearch(endpoint, self.name)
+        if not search.begin(self._settings.open_timeout, self._stop):
+            return None
         try:
-            new = session_socket.connected_sockets(endpoint) - before
-        except OSError:
-            new = set()
-        if len(new) == 1:
-            return container, new.pop()
+            # PyAV's open timeout only: it is over once the session is open. (Not FFmpeg's socket
+            # timeout either: while opening, it turns a silent camera into "not a video stream".)
+            container = av.open(self._url, options=open_options(self._url), timeout=(self._settings.open_timeout, None))
+        finally:
+            inode = search.end()
+        if inode is not None:
+            self._endpoint = endpoint
+            return container, inode
         # Another connection to the camera appeared meanwhile (or FFmpeg was redirected): which socket is
         # this session's is not known. Open again, the old way.
         container.close()
-        _LOGGER.debug("Stream %s: its session's socket not found (%d candidates)", self.name, len(new))
+        _LOGGER.debug("Stream %s: its session's socket not found", self.name)
         return None
 
     def _stream(
@@ -414,11 +417,16 @@ class StreamReader:
             now, inode = time.monotonic(), self._session_socket
             if inode is None or (stuck_only and now <= self._deadline):
                 return
-            self._session_socket = None
-            if stuck_only:
+            if self._cut is None:
                 self._cut = self._stall(now, self._last_video, self._settings.read_timeout)
-            if session_socket.shutdown(inode):
-                self.sessions_cut += 1
+                self.sessions_cut += session_socket.shutdown(inode)
+            elif self._endpoint is not None:
+                # Cut before, and the read still has not returned: the socket taken for the session's
+                # was another connection's (see session_socket.shutdown_unclaimed).
+                _LOGGER.warning("Stream %s: a stuck read outlived its socket; closing unknown connections", self.name)
+                session_socket.shutdown_unclaimed(self._endpoint)
+            if stuck_only:  # look again a read timeout later
+                self._deadline = now + self._settings.read_timeout
 
     def _publish(self, frame: VideoFrame, at: float) -> None:
         self._frames += 1

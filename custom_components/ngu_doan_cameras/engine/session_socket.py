@@ -7,15 +7,13 @@ that never make a packet. Shutting the session's socket down does, from any thre
 the stream is healthy: FFmpeg's next read sees the end of the stream.
 
 FFmpeg does not say which socket is a session's: it is the one socket to the camera's address that
-appeared while the session opened, with opens to one address taken one at a time so that no other
-reader's socket can appear meanwhile. Where that cannot be known (no /proc, an address that does not
-resolve, a redirect, another connection to the camera opened meanwhile) callers fall back to PyAV's
-read timeout.
+appeared while the session opened (see SocketSearch). Where that cannot be known (no /proc, an
+address that does not resolve, a redirect, another connection to the camera opened meanwhile)
+callers fall back to PyAV's read timeout.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import functools
 import os
@@ -30,12 +28,17 @@ from urllib.parse import urlsplit
 
 _PROC = Path("/proc")
 _ESTABLISHED = "01"  # the state column of /proc/net/tcp
+_CONNECTING_STATES = frozenset({_ESTABLISHED, "02"})  # and SYN_SENT: a socket is new from its connect on
 _RTSP_PORT = 554
 _RTSPS_PORT = 322
-_STOP_CHECK_SECONDS = 0.1  # how often a wait for an address's open lock looks at its reader's stop
+_STOP_CHECK_SECONDS = 0.1  # how often a wait for an address's turn looks at its reader's stop
+# How often a search looks for a new socket: soon after the open starts, then less and less often.
+_FIRST_LOOK_SECONDS = 0.001
+_LAST_LOOK_SECONDS = 0.05
 
-_locks_guard = threading.Lock()
-_open_locks: dict[tuple[frozenset[str], int], threading.Lock] = {}
+_turns_guard = threading.Lock()  # guards both:
+_turns: dict[tuple[frozenset[str], int], threading.Lock] = {}
+_claimed: set[int] = set()  # sockets a search found, until their session ends (see forget)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,29 +69,101 @@ def rtsp_endpoint(url: str) -> Endpoint | None:
     return Endpoint(addresses, port) if addresses else None
 
 
-@contextlib.contextmanager
-def opening(endpoint: Endpoint, timeout: float, stop: threading.Event) -> Iterator[bool]:
-    """Hold `endpoint`'s open lock (True), or give up (False) after `timeout` seconds or when `stop` is set.
+class SocketSearch:
+    """Finds the socket a session's open creates, on a thread of its own while the open runs.
 
-    Giving up after a while matters: a camera (or an NVR channel) whose open hangs holds its address's
-    lock for up to an open timeout.
+    Opens to one address take turns only until their socket shows up (a TCP connect: milliseconds),
+    so that no other reader's socket to that address appears meanwhile; the rest of each open (RTSP's
+    exchanges, FFmpeg's probing) runs alongside the others'. Usage: `begin`, open, then `end`.
     """
-    with _locks_guard:
-        lock = _open_locks.setdefault((endpoint.addresses, endpoint.port), threading.Lock())
-    deadline = time.monotonic() + timeout
-    acquired = False
-    while not (acquired or stop.is_set()) and (left := deadline - time.monotonic()) > 0:
-        acquired = lock.acquire(timeout=min(left, _STOP_CHECK_SECONDS))
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            lock.release()
+
+    def __init__(self, endpoint: Endpoint, name: str) -> None:
+        self._endpoint = endpoint
+        self._name = name
+        with _turns_guard:
+            self._turn = _turns.setdefault((endpoint.addresses, endpoint.port), threading.Lock())
+        self._holding = False
+        self._release_guard = threading.Lock()
+        self._opened = threading.Event()
+        self._before: set[int] = set()
+        self._found: set[int] = set()
+        self._thread: threading.Thread | None = None
+
+    def begin(self, timeout: float, stop: threading.Event) -> bool:
+        """Wait for this address's turn and start looking; False if given up (after `timeout`, or at `stop`).
+
+        Giving up after a while matters: an open whose connect hangs holds its address's turn.
+        """
+        deadline = time.monotonic() + timeout
+        while not (self._holding or stop.is_set()) and (left := deadline - time.monotonic()) > 0:
+            self._holding = self._turn.acquire(timeout=min(left, _STOP_CHECK_SECONDS))
+        if not self._holding:
+            return False
+        self._before = _connections_to(self._endpoint, _CONNECTING_STATES)
+        self._thread = threading.Thread(target=self._search, name=f"ngu_doan_reader_search[{self._name}]")
+        self._thread.start()
+        return True
+
+    def end(self) -> int | None:
+        """The open is over (opened or failed): the session's socket, or None if it is not known."""
+        self._opened.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._pass_turn()  # (the search has passed it on already, unless it could not start)
+        # Still there once the session is open: not an attempt FFmpeg gave up, nor a redirect's.
+        if len(self._found) == 1 and self._found <= connected_sockets(self._endpoint):
+            return next(iter(self._found))
+        forget(*self._found)
+        return None
+
+    def _search(self) -> None:
+        delay = _FIRST_LOOK_SECONDS
+        try:
+            while not self._opened.wait(delay):
+                if self._look():
+                    return
+                delay = min(delay * 2, _LAST_LOOK_SECONDS)
+            self._look()  # the open is over: one last look
+        finally:
+            self._pass_turn()
+
+    def _look(self) -> bool:
+        """Note this process's sockets to the address that are new since the turn began; True if any."""
+        new = _connections_to(self._endpoint, _CONNECTING_STATES) - self._before
+        found = new & _own_sockets() if new else set()  # (another program may connect to the camera too)
+        if found:
+            with _turns_guard:  # claimed before the turn passes: later searches leave them out
+                _claimed.update(found)
+            self._found = found
+        return bool(found)
+
+    def _pass_turn(self) -> None:
+        with self._release_guard:
+            if self._holding:
+                self._holding = False
+                self._turn.release()
+
+
+def forget(*inodes: int) -> None:
+    """The sessions of these sockets are over: no longer claimed by them."""
+    with _turns_guard:
+        _claimed.difference_update(inodes)
+
+
+def shutdown_unclaimed(endpoint: Endpoint) -> int:
+    """Shut down every socket of this process to `endpoint` that no search claimed; how many.
+
+    The last resort of a watchdog whose session did not end when its socket was shut down: another
+    connection to the camera came at the very moment the session opened, and was taken for its socket.
+    """
+    with _turns_guard:
+        claimed = set(_claimed)
+    return sum(shutdown(inode) for inode in connected_sockets(endpoint) - claimed)
 
 
 def connected_sockets(endpoint: Endpoint) -> set[int]:
     """Inodes of this process's established TCP sockets to `endpoint`."""
-    to_endpoint = _connections_to(endpoint)
+    to_endpoint = _connections_to(endpoint, frozenset({_ESTABLISHED}))
     return to_endpoint & _own_sockets() if to_endpoint else set()
 
 
@@ -119,8 +194,8 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _connections_to(endpoint: Endpoint) -> set[int]:
-    """Inodes of every established TCP connection (of any process in this namespace) to `endpoint`."""
+def _connections_to(endpoint: Endpoint, states: frozenset[str]) -> set[int]:
+    """Inodes of every TCP socket in `states` (of any process in this namespace) to `endpoint`."""
     inodes: set[int] = set()
     for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
         try:
@@ -129,7 +204,7 @@ def _connections_to(endpoint: Endpoint) -> set[int]:
             continue
         for line in lines:
             fields = line.split()
-            if len(fields) < 10 or fields[3] != _ESTABLISHED:
+            if len(fields) < 10 or fields[3] not in states:
                 continue
             address, port = _address(fields[2], family)
             if port == endpoint.port and address in endpoint.addresses:
