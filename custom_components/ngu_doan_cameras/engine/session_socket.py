@@ -1,8 +1,8 @@
 """The TCP socket of an RTSP session, found through /proc (Linux), so that a hung read can be ended.
 
 Why: PyAV's read timeout installs an FFmpeg interrupt callback that takes the GIL on every I/O check,
-hundreds of times a second per camera; with 17 reader threads that contention cost more CPU than
-recording itself. Without it, nothing ends a read that blocks because a camera keeps sending bytes
+hundreds of times a second per camera; with 17 reader threads that contention was a large share of
+what a recording camera costs. Without it, nothing ends a read that blocks because a camera keeps sending bytes
 that never make a packet. Shutting the session's socket down does, from any thread, at no cost while
 the stream is healthy: FFmpeg's next read sees the end of the stream.
 
@@ -101,7 +101,12 @@ class SocketSearch:
             return False
         self._before = _connections_to(self._endpoint, _CONNECTING_STATES)
         self._thread = threading.Thread(target=self._search, name=f"ngu_doan_reader_search[{self._name}]")
-        self._thread.start()
+        try:
+            self._thread.start()
+        except RuntimeError:  # no thread to be had: the turn must not stay taken
+            self._thread = None
+            self._pass_turn()
+            return False
         return True
 
     def end(self) -> int | None:
