@@ -48,16 +48,16 @@ async def setup_site(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 async def unload_site(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Unload and check that no reader thread survives."""
+    """Unload and check that no reader thread (nor its watchdog or socket search) survives."""
     if entry.state is ConfigEntryState.LOADED:
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
-    assert not reader_threads()
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("ngu_doan_reader")]
 
 
 def reader_threads() -> list[threading.Thread]:
-    """Stream reader threads still alive."""
-    return [thread for thread in threading.enumerate() if thread.name.startswith("ngu_doan_reader")]
+    """Stream reader threads still alive (each has a watchdog thread too)."""
+    return [thread for thread in threading.enumerate() if thread.name.startswith("ngu_doan_reader[")]
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import av
 import pytest
 
+from custom_components.ngu_doan_cameras.engine import session_socket
 from custom_components.ngu_doan_cameras.engine.errors import StreamErrorKind
 from custom_components.ngu_doan_cameras.engine.reader import ReaderSettings, StreamReader
 from custom_components.ngu_doan_cameras.engine.site import CameraConfig, Site
@@ -79,13 +83,34 @@ def test_reader_reconnects_after_camera_drops(own_simulator: CameraSimulator) ->
     assert states[-2:] == [ReaderState.STREAMING, ReaderState.STOPPED]
 
 
-def test_reader_marks_frozen_camera_disconnected_within_read_timeout(own_simulator: CameraSimulator) -> None:
+WATCHDOG = "socket_watchdog"
+
+
+@pytest.fixture(params=[WATCHDOG, "pyav_read_timeout"])
+def stuck_read_ender(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways a stuck read ends: the watchdog shutting the session's socket down (found through
+    /proc), and PyAV's read timeout where that socket cannot be found (here: made unavailable)."""
+    if request.param != WATCHDOG:
+        monkeypatch.setattr(session_socket, "rtsp_endpoint", lambda _url: None)
+    return str(request.param)
+
+
+def assert_ended_by(reader: StreamReader, ender: str) -> None:
+    """The stuck session was ended the way `ender` says."""
+    assert reader.watched is (ender == WATCHDOG)
+    assert (reader.sessions_cut > 0) is (ender == WATCHDOG)
+
+
+def test_reader_marks_frozen_camera_disconnected_within_read_timeout(
+    own_simulator: CameraSimulator, stuck_read_ender: str
+) -> None:
     reader = StreamReader("cam1", own_simulator.url("cam1/sub"), FAST)
     reader.start()
     try:
         wait_for(lambda: reader.stats.streaming)
         own_simulator.freeze("cam1")
         wait_for(lambda: reader.stats.state is ReaderState.DISCONNECTED, timeout=10)
+        assert_ended_by(reader, stuck_read_ender)
         lost_at = time.time()
         last_frame_at = reader.stats.last_frame_at
         assert last_frame_at is not None
@@ -211,7 +236,9 @@ def test_audio_only_stall_ends_the_session_within_the_frame_timeout(
         assert reader.stop()
 
 
-def test_video_that_never_decodes_ends_the_session_as_corrupt(own_audio_simulator: CameraSimulator) -> None:
+def test_video_that_never_decodes_ends_the_session_as_corrupt(
+    own_audio_simulator: CameraSimulator, stuck_read_ender: str
+) -> None:
     log = StateLog()
     reader = StreamReader("cam1", own_audio_simulator.url("cam1/sub"), FAST, on_state=log)
     reader.start()
@@ -220,6 +247,7 @@ def test_video_that_never_decodes_ends_the_session_as_corrupt(own_audio_simulato
         # Packets kept coming at the normal rate; none gave a picture. A glitch, not a wrong address.
         assert stats.error is StreamErrorKind.CORRUPT
         assert stats.decode_errors > 0
+        assert reader.watched is (stuck_read_ender == WATCHDOG)
         own_audio_simulator.uncorrupt("cam1")
         wait_for(lambda: reader.stats.streaming, timeout=20)
         assert reader.stats.error is None
@@ -390,3 +418,90 @@ def test_probe_of_a_camera_sending_only_sound_times_out(own_audio_simulator: Cam
 def test_stalling_a_camera_without_sound_is_refused(simulator: CameraSimulator) -> None:
     with pytest.raises(RuntimeError, match="has no audio"):
         simulator.stall("cam1")
+
+
+def open_beside_a_stranger(
+    monkeypatch: pytest.MonkeyPatch, port: int, *, keep: bool
+) -> tuple[list[socket.socket], list[str]]:
+    """Make the first session's search take another connection to the camera for the session's socket.
+
+    Another connection from this process (Home Assistant's own live view, say) comes at the moment the
+    session opens, before FFmpeg's: the search sees it first. `keep`: it stays (else it is gone by the
+    time the session is open). Returns the stranger (once made) and the URLs opened.
+    """
+    strangers: list[socket.socket] = []
+    opens: list[str] = []
+    real_open = av.open
+
+    def opening(url: str, *args: Any, **kwargs: Any) -> Any:
+        if not strangers:
+            stranger = socket.create_connection(("127.0.0.1", port))
+            strangers.append(stranger)
+            wait_for(lambda: os.fstat(stranger.fileno()).st_ino in session_socket._claimed)
+            if not keep:
+                stranger.close()
+        opens.append(url)
+        return real_open(url, *args, **kwargs)
+
+    monkeypatch.setattr(av, "open", opening)
+    return strangers, opens
+
+
+@pytest.mark.usefixtures("socket_enabled")
+def test_a_session_whose_socket_is_not_known_is_read_under_the_read_timeout(
+    simulator: CameraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The socket the search found is gone once the session is open: which one is the session's is not
+    # known, so it is opened again the old way.
+    _, opens = open_beside_a_stranger(monkeypatch, simulator.port, keep=False)
+    reader = StreamReader("cam1", simulator.url("cam1/sub"), FAST)
+    reader.start()
+    try:
+        wait_for(lambda: reader.stats.streaming and reader.stats.frames >= 5)
+        assert len(opens) == 2
+        assert not reader.watched
+    finally:
+        assert reader.stop()
+    assert reader.sessions_cut == 0
+
+
+@pytest.mark.usefixtures("socket_enabled")
+def test_a_stuck_session_that_took_another_connection_for_its_socket_still_ends(
+    own_simulator: CameraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strangers, opens = open_beside_a_stranger(monkeypatch, own_simulator.port, keep=True)
+    reader = StreamReader("cam1", own_simulator.url("cam1/sub"), FAST)
+    reader.start()
+    try:
+        wait_for(lambda: reader.stats.streaming)
+        assert reader.watched
+        assert len(opens) == 1
+        own_simulator.freeze("cam1")
+        # The watchdog shuts the wrong socket down, and when the read still does not return, every
+        # connection to the camera that is no session's: the stuck session ends all the same.
+        wait_for(lambda: reader.stats.state is ReaderState.DISCONNECTED, timeout=20)
+        assert reader.stats.error is StreamErrorKind.TIMEOUT
+        assert strangers[0].recv(1) == b""  # the stranger was shut down first
+        own_simulator.thaw("cam1")
+        wait_for(lambda: reader.stats.streaming, timeout=20)
+    finally:
+        assert reader.stop()
+        strangers[0].close()
+
+
+def test_stop_ends_a_stuck_session_at_once_without_reporting_a_failure(own_simulator: CameraSimulator) -> None:
+    # The frame timeout is long: only the watchdog shutting the session's socket down ends the read.
+    reader = StreamReader("cam1", own_simulator.url("cam1/sub"), ReaderSettings(open_timeout=5.0, read_timeout=60.0))
+    reader.start()
+    try:
+        wait_for(lambda: reader.stats.streaming)
+        own_simulator.freeze("cam1")
+    finally:
+        reader.request_stop()
+        # Well within the 60 s read timeout (the bound is generous for a loaded machine).
+        assert reader.join(30)
+        own_simulator.thaw("cam1")
+    assert reader.watched
+    assert reader.sessions_cut == 1
+    assert reader.stats.state is ReaderState.STOPPED
+    assert reader.stats.error is None

@@ -1,6 +1,7 @@
-"""One RTSP session per camera stream, on one thread, shared by every consumer.
+"""One RTSP session per camera stream, on one thread (and a watchdog thread), shared by every consumer.
 
-The reader connects (RTSP over TCP, with open and read timeouts), demuxes the video and audio packets,
+The reader connects (RTSP over TCP, with open and read timeouts: see session_socket for how a stuck read
+of an RTSP session ends without PyAV's costly read timeout), demuxes the video and audio packets,
 decodes the video and fans out: the newest frame is kept for still images, frame listeners (detection)
 get every frame, packet sinks (recording) get every video and audio packet. A packet-only reader
 (`decode=False`, for a camera's main stream) never decodes. When the camera drops, stalls or sends
@@ -23,6 +24,7 @@ from av.container import InputContainer
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
+from . import session_socket
 from .backoff import Backoff
 from .errors import StreamError, StreamErrorKind, classify, describe
 from .media import PacketSink
@@ -41,6 +43,8 @@ type FrameListener = Callable[[VideoFrame, float], None]  # the frame and its ti
 # The first frame of a session may take this many frame timeouts: decoding starts at a key frame, and
 # "smart codec" cameras (H.264+) send one every several seconds.
 FIRST_FRAME_TIMEOUTS = 2.0
+# How late the watchdog thread may wake after a session's deadline (it sleeps until the deadline).
+WATCH_SLACK = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,14 @@ class StreamReader:
         self._on_state = on_state
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._watchdog: threading.Thread | None = None
+        # The watched session's socket (see _open), guarded by _session_lock against its closing.
+        self._session_lock = threading.Lock()
+        self._session_socket: int | None = None
+        self._cut: StreamError | None = None  # why the watchdog ended the session
+        self._endpoint: session_socket.Endpoint | None = None  # the watched session's camera address
+        self.watched = False  # whether the current (or last) session is watched: its socket is known
+        self.sessions_cut = 0  # sessions whose socket the watchdog shut down (stuck, or at stop)
         self._lock = threading.Lock()
         self._stats = StreamStats(state=ReaderState.IDLE)
         self._frame_rate = RateWindow()
@@ -87,6 +99,9 @@ class StreamReader:
         self._frames = 0
         self._last_at = 0.0  # stream time of the newest frame, seconds
         self._last_packet_at = 0.0  # stream time of the newest video packet, seconds
+        # Monotonic times the watchdog thread reads: when the session ends without news, the newest video.
+        self._deadline = 0.0
+        self._last_video = 0.0
         self._decode_errors = 0
         self._last_frame_at: float | None = None
         self._frame_size: tuple[int | None, int | None] = (None, None)
@@ -98,18 +113,25 @@ class StreamReader:
         if self._thread is not None:
             return
         self._thread = threading.Thread(target=self._run, name=f"ngu_doan_reader[{self.name}]", daemon=True)
+        self._watchdog = threading.Thread(
+            target=self._watch, name=f"ngu_doan_reader_watchdog[{self.name}]", daemon=True
+        )
         self._thread.start()
+        self._watchdog.start()
 
     def request_stop(self) -> None:
-        """Ask the thread to stop; it finishes its current read (at most the read timeout)."""
+        """Ask the thread to stop; a watched session ends at once, others finish their read (a read timeout)."""
         self._stop.set()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the thread to end; True when it did."""
         if self._thread is None:
             return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        threads = [self._thread] if self._watchdog is None else [self._watchdog, self._thread]
+        for thread in threads:
+            thread.join(None if deadline is None else max(deadline - time.monotonic(), 0.0))
+        return not any(thread.is_alive() for thread in threads)
 
     def stop(self) -> bool:
         """Stop and join; the longest wait is a read or open in progress."""
@@ -185,7 +207,8 @@ class StreamReader:
                 streamed = self._read_once()
             except Exception as exc:  # noqa: BLE001 - any failure means: report, back off, retry
                 streamed = self._had_frames
-                self._fail(exc)
+                if not self._stop.is_set():  # ended by the stop: nothing to report
+                    self._fail(exc)
             if self._stop.is_set():
                 break
             failures = 0 if streamed else failures + 1
@@ -197,11 +220,7 @@ class StreamReader:
         """One session: open, stream until stop or failure. Returns True if frames arrived."""
         self._had_frames = False
         self._listener_failures.new_session()
-        container = av.open(
-            self._url,
-            options=open_options(self._url),
-            timeout=(self._settings.open_timeout, self._settings.read_timeout),
-        )
+        container, socket_inode = self._open()
         try:
             if not container.streams.video:
                 raise StreamError(StreamErrorKind.NOT_VIDEO, "no video track")
@@ -210,14 +229,55 @@ class StreamReader:
             # One decoding thread: many cameras share few cores, and frame threading adds latency.
             video.codec_context.thread_count = 1
             self._packets.connected(video, audio)
-            self._stream(container, video, audio)
+            self._stream(container, video, audio, socket_inode)
         finally:
+            with self._session_lock:  # the watchdog lets go of the socket before it closes
+                self._session_socket = None
+            if socket_inode is not None:
+                session_socket.forget(socket_inode)
             # Sinks let go of the demuxer's streams before it closes.
             self._packets.disconnected()
             container.close()
         return self._had_frames
 
-    def _stream(self, container: InputContainer, video: VideoStream, audio: AudioStream | None) -> None:
+    def _open(self) -> tuple[InputContainer, int | None]:
+        """Open a session, and find its socket for the watchdog: (container, the socket's inode or None).
+
+        A session whose socket is known reads without PyAV's read timeout (its interrupt callback takes
+        the GIL on every I/O check, the largest CPU cost of a recording camera): the watchdog thread
+        ends a stuck read by shutting the socket down. Otherwise PyAV's read timeout ends it, as before.
+        """
+        endpoint = session_socket.rtsp_endpoint(self._url)
+        if endpoint is not None and (watched := self._open_watched(endpoint)) is not None:
+            return watched
+        if self._stop.is_set():
+            raise StreamError(StreamErrorKind.CANNOT_CONNECT, "stopped before connecting")
+        timeouts = (self._settings.open_timeout, self._settings.read_timeout)
+        return av.open(self._url, options=open_options(self._url), timeout=timeouts), None
+
+    def _open_watched(self, endpoint: session_socket.Endpoint) -> tuple[InputContainer, int] | None:
+        """Open without a read timeout, finding the session's socket; None if it is not known."""
+        search = session_socket.SocketSearch(endpoint, self.name)
+        if not search.begin(self._settings.open_timeout, self._stop):
+            return None
+        try:
+            # PyAV's open timeout only: it is over once the session is open. (Not FFmpeg's socket
+            # timeout either: while opening, it turns a silent camera into "not a video stream".)
+            container = av.open(self._url, options=open_options(self._url), timeout=(self._settings.open_timeout, None))
+        finally:
+            inode = search.end()
+        if inode is not None:
+            self._endpoint = endpoint
+            return container, inode
+        # Another connection to the camera appeared meanwhile (or FFmpeg was redirected): which socket is
+        # this session's is not known. Open again, the old way.
+        container.close()
+        _LOGGER.debug("Stream %s: its session's socket not found", self.name)
+        return None
+
+    def _stream(
+        self, container: InputContainer, video: VideoStream, audio: AudioStream | None, socket_inode: int | None
+    ) -> None:
         # Per packet this is the hot path of the whole integration (17 cameras x 15 fps): plain attribute
         # updates and float maths only; snapshots are built when someone asks, packets copied only for sinks.
         seconds_per_tick = float(video.time_base) if video.time_base else None
@@ -235,42 +295,60 @@ class StreamReader:
         # The watchdog: FFmpeg's read timeout only fires when nothing at all arrives; a camera that
         # sends audio, or video that never decodes, would otherwise "stream" a frozen picture forever.
         # Every stream is demuxed (demuxing one skips the others' packets inside PyAV, where no check runs).
+        # A read that blocks (nothing arrives, or bytes that never make a packet) is ended by the
+        # watchdog thread in a watched session (see _open), by PyAV's read timeout otherwise.
         started = time.monotonic()
-        deadline = started + FIRST_FRAME_TIMEOUTS * timeout
-        last_video = started
+        deadline = self._deadline = started + FIRST_FRAME_TIMEOUTS * timeout
+        last_video = self._last_video = started
+        self._cut = None
+        self.watched = socket_inode is not None
+        with self._session_lock:
+            if stop.is_set():  # the watchdog has already made its last round
+                return
+            self._session_socket = socket_inode
         # A packet-only reader counts its video packets (its pictures) in batches, as its sinks get
         # them (see packets.BATCH_SECONDS): per packet, only what the watchdog needs runs.
         uncounted: list[tuple[int | None, int, float]] = []  # (dts, size, arrival)
         count_at = started
-        for packet in container.demux():
-            now = time.monotonic()
-            if stop.is_set():
-                return
-            if now > deadline:
-                self._stalled(now, last_video, timeout)
-            index = packet.stream_index
-            if index == audio_index:
-                if packets.active and packet.size:
-                    packets.packet(packet, "audio")
-                continue
-            if index != video_index or packet.size == 0:  # other tracks; the demuxer's flush packet
-                continue
-            last_video = now
-            if decode:
-                # Decoded before the sinks see it: a muxer retimes the demuxer's packet for its file.
-                self._count_bytes(packet.dts, packet.size, seconds_per_tick)
-                if self._decode(packet, seconds_per_tick):
-                    deadline = now + timeout
-            else:
-                deadline = now + timeout
-                uncounted.append((packet.dts, packet.size, now))
-                if now >= count_at:
-                    self._count_pictures(uncounted, seconds_per_tick, video)
-                    uncounted = []
-                    count_at = now + BATCH_SECONDS
-            if packets.active:
-                packets.packet(packet, "video")
+        try:
+            for packet in container.demux():
+                now = time.monotonic()
+                if stop.is_set():
+                    return
+                if now > deadline:
+                    raise self._stall(now, last_video, timeout)
+                index = packet.stream_index
+                if index == audio_index:
+                    if packets.active and packet.size:
+                        packets.packet(packet, "audio")
+                    continue
+                if index != video_index or packet.size == 0:  # other tracks; the demuxer's flush packet
+                    continue
+                last_video = self._last_video = now
+                if decode:
+                    # Decoded before the sinks see it: a muxer retimes the demuxer's packet for its file.
+                    self._count_bytes(packet.dts, packet.size, seconds_per_tick)
+                    if self._decode(packet, seconds_per_tick):
+                        deadline = self._deadline = now + timeout
+                else:
+                    deadline = self._deadline = now + timeout
+                    uncounted.append((packet.dts, packet.size, now))
+                    if now >= count_at:
+                        self._count_pictures(uncounted, seconds_per_tick, video)
+                        uncounted = []
+                        count_at = now + BATCH_SECONDS
+                if packets.active:
+                    packets.packet(packet, "video")
+        except Exception:
+            self._session_cut()  # the watchdog's reason, not FFmpeg's error on the socket it shut down
+            raise
+        self._session_cut()
         raise StreamError(StreamErrorKind.CANNOT_CONNECT, "stream ended")
+
+    def _session_cut(self) -> None:
+        """Raise why the watchdog ended the session, if it did (on stop: nothing to report)."""
+        if self._cut is not None and not self._stop.is_set():
+            raise self._cut from None
 
     def _count_bytes(self, dts: int | None, size: int, seconds_per_tick: float | None) -> None:
         """A decoding reader's bookkeeping of one video packet (its frames are counted as they decode)."""
@@ -312,11 +390,43 @@ class StreamReader:
             self._publish(frame, self._last_at)  # type: ignore[arg-type]
         return bool(frames)
 
-    def _stalled(self, now: float, last_video: float, timeout: float) -> None:
+    def _stall(self, now: float, last_video: float, timeout: float) -> StreamError:
         """The watchdog fired: say whether video still flows (and does not decode) or stopped."""
         if self.decode and now - last_video < timeout / 2:
-            raise StreamError(StreamErrorKind.CORRUPT, f"video arrives but no frame decoded for {timeout:g} s")
-        raise StreamError(StreamErrorKind.TIMEOUT, f"no video for {timeout:g} s")
+            return StreamError(StreamErrorKind.CORRUPT, f"video arrives but no frame decoded for {timeout:g} s")
+        return StreamError(StreamErrorKind.TIMEOUT, f"no video for {timeout:g} s")
+
+    # --- the watchdog thread -----------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        """End a watched session whose read is stuck past its deadline, and at stop (see _open)."""
+        while not self._stop.wait(self._watch_delay()):
+            self._cut_session(stuck_only=True)
+        self._cut_session(stuck_only=False)
+
+    def _watch_delay(self) -> float:
+        """Until the current deadline (packets move it on as they come), or a read timeout when idle."""
+        if self._session_socket is None:
+            return self._settings.read_timeout
+        return max(self._deadline - time.monotonic(), 0.0) + WATCH_SLACK
+
+    def _cut_session(self, *, stuck_only: bool) -> None:
+        """Shut the watched session's socket down (if `stuck_only`, only past its deadline): the read returns."""
+        with self._session_lock:
+            # Read under the lock: a new session sets its deadline before its socket.
+            now, inode = time.monotonic(), self._session_socket
+            if inode is None or (stuck_only and now <= self._deadline):
+                return
+            if self._cut is None:
+                self._cut = self._stall(now, self._last_video, self._settings.read_timeout)
+                self.sessions_cut += session_socket.shutdown(inode)
+            elif self._endpoint is not None:
+                # Cut before, and the read still has not returned: the socket taken for the session's
+                # was another connection's (see session_socket.shutdown_unclaimed).
+                _LOGGER.warning("Stream %s: a stuck read outlived its socket; closing unknown connections", self.name)
+                session_socket.shutdown_unclaimed(self._endpoint)
+            if stuck_only:  # look again a read timeout later
+                self._deadline = now + self._settings.read_timeout
 
     def _publish(self, frame: VideoFrame, at: float) -> None:
         self._frames += 1
