@@ -50,14 +50,17 @@ def find_blobs(sums: npt.NDArray[np.float32], threshold: float, limit: int = 32)
     blocks twice as large, and again, so grouping never costs more than `limit` blocks' worth of Python.
     """
     scale = 1
-    hot = np.flatnonzero(sums > threshold)
+    hot = np.nonzero((sums > threshold).ravel())[0]
     while hot.size > limit and min(sums.shape) >= 2 * BLOCK:
         sums = block_sums(sums)
         scale *= BLOCK
-        hot = np.flatnonzero(sums > threshold)
+        hot = np.nonzero((sums > threshold).ravel())[0]
     if hot.size == 0:
         return []
     width = sums.shape[1]
+    # Plain Python numbers from here: indexing a numpy array one element at a time is slow.
+    indices: list[int] = hot.tolist()
+    weights: dict[int, float] = dict(zip(indices, sums.ravel()[hot].tolist(), strict=True))
     parent: dict[int, int] = {}
 
     def root(index: int) -> int:
@@ -66,7 +69,6 @@ def find_blobs(sums: npt.NDArray[np.float32], threshold: float, limit: int = 32)
             index = parent[index]
         return index
 
-    indices: list[int] = [int(index) for index in hot]
     for index in indices:  # row by row: the neighbours above and to the left are already placed
         parent[index] = index
         column = index % width
@@ -74,19 +76,18 @@ def find_blobs(sums: npt.NDArray[np.float32], threshold: float, limit: int = 32)
             if neighbour in parent and abs(neighbour % width - column) <= 1:
                 parent[root(neighbour)] = root(index)
     groups: dict[int, list[int]] = {}
-    for index in parent:
+    for index in indices:
         groups.setdefault(root(index), []).append(index)
-    flat = sums.ravel()
-    return [_blob(members, flat, width, BLOCK * scale) for members in groups.values()]
+    return [_blob(members, weights, width, BLOCK * scale) for members in groups.values()]
 
 
-def _blob(members: list[int], flat: npt.NDArray[np.float32], width: int, size: int) -> Blob:
+def _blob(members: list[int], weights: dict[int, float], width: int, size: int) -> Blob:
     mass = sx = sy = 0.0
     left = top = 1 << 30
     right = bottom = -1
     for index in members:
         row, column = divmod(index, width)
-        weight = float(flat[index])
+        weight = weights[index]
         mass += weight
         sx += weight * column
         sy += weight * row
