@@ -103,7 +103,9 @@ class FireDetector:
 
     def process(self, luma: Luma, frame: VideoFrame, now: float, grey: bool) -> Fire | None:
         """Judge one detection image (and its frame, for colour); returns a fire when one is confirmed."""
-        means = block_sums(luma) * np.float32(0.25)
+        # In place where it can be: every numpy call costs more than its arithmetic on these few blocks.
+        means = block_sums(luma)
+        means *= np.float32(0.25)
         if len(self._means) < 2 or self._means[0].shape != means.shape:
             self._means = (
                 [*self._means[-1:], means] if self._means and self._means[-1].shape == means.shape else [means]
@@ -116,18 +118,22 @@ class FireDetector:
         flicker, evidence = self._flicker, self._evidence
         assert flicker is not None
         assert evidence is not None
-        second = np.abs(means - previous - previous + older)
+        second = means - previous
+        second -= previous
+        second += older
+        np.abs(second, out=second)
         second -= flicker
         second *= np.float32(FLICKER_RATE)
         flicker += second
         self._judged += 1
         if self._judged <= NOISE_EVERY or self._judged % NOISE_EVERY == 0:  # every frame while it builds up
             self._noise = float(np.median(flicker))
-        # Evidence rises by one in a frame where the block is bright and flickers, falls by one otherwise.
+        # Evidence rises by one in a frame where the block is bright and flickers, falls by one otherwise
+        # (kept between 0 and MAX_EVIDENCE).
         self._burning = burning = (flicker > max(FLICKER, NOISE_FACTOR * self._noise)) & (means > BRIGHT)
-        evidence += burning.astype(np.float32) * np.float32(2.0) - np.float32(1.0)
-        np.clip(evidence, 0.0, MAX_EVIDENCE, out=evidence)
-        if not np.any(evidence >= EVIDENCE_FRAMES):
+        evidence += np.where(burning, np.float32(1.0), np.float32(-1.0))
+        np.clip(evidence, np.float32(0.0), np.float32(MAX_EVIDENCE), out=evidence)
+        if evidence.max() < EVIDENCE_FRAMES:
             self._region = None
             self.burning = False
             return None
