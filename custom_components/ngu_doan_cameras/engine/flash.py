@@ -125,13 +125,19 @@ class FlashDetector:
         core_row, core_col = divmod(core, rise.shape[1])
         if min(core_row, core_col, rise.shape[0] - 1 - core_row, rise.shape[1] - 1 - core_col) < EDGE:
             return None  # at the picture's edge: a light coming into view (a car's lamps) looks the same
+        # Around it nothing was brightening in the previous frame (a light moving in would have been):
+        # first around its brightest point alone, which rules out most moving lights before the rest.
+        if was_rise is not None and np.count_nonzero(
+            was_rise[_around(core_row, core_row + 1, core_col, core_col + 1, FAR)] > RISE
+        ):
+            return None
         rising = rise > RISE
         rows, cols = np.nonzero(rising)
         if rows.size < MIN_POINTS or rows.size > LOCAL * rising.size:
             return None
         top, bottom = int(rows[0]), int(rows[-1]) + 1  # row by row: the first and last are the extremes
         left, right = int(cols.min()), int(cols.max()) + 1
-        # Around it nothing was brightening in the previous frame (a light moving in would have been).
+        # ... and nothing around any of its points.
         if was_rise is not None and np.count_nonzero(was_rise[_around(top, bottom, left, right, FAR)] > RISE):
             return None
         if previous_frame is not None and not _new_light(
