@@ -8,6 +8,7 @@ Python. A busy picture is grouped on larger blocks, so the cost stays bounded.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -59,8 +60,8 @@ def find_blobs(sums: npt.NDArray[np.float32], threshold: float, limit: int = 32)
         return []
     width = sums.shape[1]
     # Plain Python numbers from here: indexing a numpy array one element at a time is slow.
-    indices: list[int] = hot.tolist()
-    weights: dict[int, float] = dict(zip(indices, sums.ravel()[hot].tolist(), strict=True))
+    indices = cast(list[int], hot.tolist())
+    weights = dict(zip(indices, cast(list[float], sums.ravel()[hot].tolist()), strict=True))
     return [_blob(members, weights, width, BLOCK * scale) for members in _groups(indices, width)]
 
 

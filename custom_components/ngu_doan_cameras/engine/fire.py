@@ -214,7 +214,7 @@ def _flame_coloured(frame: VideoFrame, burning: npt.NDArray[np.bool_], area: tup
     top, left = int(area[0].start * step_y), int(area[1].start * step_x)
     size_y, size_x = max(1, round(step_y)), max(1, round(step_x))
     pixels = np.repeat(np.repeat(mask, size_y, axis=0), size_x, axis=1)
-    luma_plane, u_plane, v_plane = frame.planes[0], frame.planes[1], frame.planes[2]
+    luma_plane, u_plane, v_plane = frame.planes[:3]
     u = np.frombuffer(u_plane, np.uint8).reshape(-1, u_plane.line_size)[top:, left:][
         : pixels.shape[0], : pixels.shape[1]
     ]

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from av.video.frame import VideoFrame
 
-from .luma import plane_array
+from .luma import luma_plane, plane_array
 
 SAMPLES_ACROSS = 64
 RISE = 40  # grey levels a point must brighten by, from one frame to the next
@@ -69,7 +69,7 @@ class _Burst:
 
 def sample_luma(frame: VideoFrame, across: int = SAMPLES_ACROSS) -> npt.NDArray[np.uint8]:
     """A sparse grid of luma points, about `across` columns, read in place (a strided view, no copy)."""
-    plane = frame.planes[0]
+    plane = luma_plane(frame)
     stride = max(1, frame.width // across)
     rows, cols = frame.height // stride, frame.width // stride
     buffer = np.frombuffer(plane, np.uint8)
