@@ -72,9 +72,8 @@ def sample_luma(frame: VideoFrame, across: int = SAMPLES_ACROSS) -> npt.NDArray[
     plane = luma_plane(frame)
     stride = max(1, frame.width // across)
     rows, cols = frame.height // stride, frame.width // stride
-    buffer = np.frombuffer(plane, np.uint8)
     offset = (stride // 2) * plane.line_size + stride // 2
-    return np.ndarray((rows, cols), np.uint8, buffer, offset, (plane.line_size * stride, stride))
+    return np.ndarray((rows, cols), np.uint8, plane, offset, (plane.line_size * stride, stride))
 
 
 class FlashDetector:
