@@ -34,6 +34,7 @@ NOISE_FACTOR = 4.0
 NOISE_EVERY = 10  # judged frames between measurements of the typical flicker (a median is not free)
 EVIDENCE_FRAMES = 8  # a block counts as fire after this many more flickering frames than calm ones
 MAX_EVIDENCE = 25
+_EVIDENCE_STEPS = np.array([-1.0, 1.0], np.float32)  # for a calm block, a burning one
 GROWTH = 1.5  # in IR mode a fire must grow to this many times its first size
 WINDOW = 2.0  # seconds over which a region's size is averaged (its first seconds, its last ones)
 BREAK_SECONDS = 0.7  # a region that stops flickering for longer starts afresh (welding pauses between seams)
@@ -131,7 +132,7 @@ class FireDetector:
         # Evidence rises by one in a frame where the block is bright and flickers, falls by one otherwise
         # (kept between 0 and MAX_EVIDENCE).
         self._burning = burning = (flicker > max(FLICKER, NOISE_FACTOR * self._noise)) & (means > BRIGHT)
-        evidence += np.where(burning, np.float32(1.0), np.float32(-1.0))
+        evidence += _EVIDENCE_STEPS.take(burning.view(np.uint8))  # a lookup: np.where costs several times more
         np.clip(evidence, np.float32(0.0), np.float32(MAX_EVIDENCE), out=evidence)
         if evidence.max() < EVIDENCE_FRAMES:
             self._region = None
