@@ -8,6 +8,7 @@ Python. A busy picture is grouped on larger blocks, so the cost stays bounded.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -50,55 +51,70 @@ def find_blobs(sums: npt.NDArray[np.float32], threshold: float, limit: int = 32)
     blocks twice as large, and again, so grouping never costs more than `limit` blocks' worth of Python.
     """
     scale = 1
-    hot = np.flatnonzero(sums > threshold)
+    hot = np.nonzero((sums > threshold).ravel())[0]
     while hot.size > limit and min(sums.shape) >= 2 * BLOCK:
         sums = block_sums(sums)
         scale *= BLOCK
-        hot = np.flatnonzero(sums > threshold)
+        hot = np.nonzero((sums > threshold).ravel())[0]
     if hot.size == 0:
         return []
     width = sums.shape[1]
-    parent: dict[int, int] = {}
-
-    def root(index: int) -> int:
-        while parent[index] != index:
-            parent[index] = parent[parent[index]]
-            index = parent[index]
-        return index
-
-    indices: list[int] = [int(index) for index in hot]
-    for index in indices:  # row by row: the neighbours above and to the left are already placed
-        parent[index] = index
-        column = index % width
-        for neighbour in (index - 1, index - width - 1, index - width, index - width + 1):
-            if neighbour in parent and abs(neighbour % width - column) <= 1:
-                parent[root(neighbour)] = root(index)
-    groups: dict[int, list[int]] = {}
-    for index in parent:
-        groups.setdefault(root(index), []).append(index)
-    flat = sums.ravel()
-    return [_blob(members, flat, width, BLOCK * scale) for members in groups.values()]
+    # Plain Python numbers from here: indexing a numpy array one element at a time is slow.
+    indices = cast(list[int], hot.tolist())
+    weights = dict(zip(indices, cast(list[float], sums.ravel()[hot].tolist()), strict=True))
+    return [_blob(members, weights, width, BLOCK * scale) for members in _groups(indices, width)]
 
 
-def _blob(members: list[int], flat: npt.NDArray[np.float32], width: int, size: int) -> Blob:
+def _groups(indices: list[int], width: int) -> list[list[int]]:
+    """The hot blocks (flat indices, in order) grouped by touching (8 neighbours), each group in order.
+
+    A flood fill from each group's first block: a set lookup per neighbour, cheaper in Python than
+    merging labels.
+    """
+    remaining = set(indices)
+    groups: list[list[int]] = []
+    for start in indices:
+        if start not in remaining:
+            continue
+        remaining.discard(start)
+        stack, members = [start], []
+        while stack:
+            index = stack.pop()
+            members.append(index)
+            column = index % width
+            # The neighbours in the same column, and those left and right unless at the grid's edge.
+            near: tuple[int, ...] = (index - width, index + width)
+            if column:
+                near += (index - width - 1, index - 1, index + width - 1)
+            if column < width - 1:
+                near += (index - width + 1, index + 1, index + width + 1)
+            for neighbour in near:
+                if neighbour in remaining:
+                    remaining.discard(neighbour)
+                    stack.append(neighbour)
+        members.sort()
+        groups.append(members)
+    return groups
+
+
+def _blob(members: list[int], weights: dict[int, float], width: int, size: int) -> Blob:
+    """A group's blob (`members` in order: its first and last blocks are in its top and bottom rows)."""
     mass = sx = sy = 0.0
-    left = top = 1 << 30
-    right = bottom = -1
+    columns: list[int] = []
     for index in members:
         row, column = divmod(index, width)
-        weight = float(flat[index])
+        weight = weights[index]
         mass += weight
         sx += weight * column
         sy += weight * row
-        left, right = min(left, column), max(right, column)
-        top, bottom = min(top, row), max(bottom, row)
+        columns.append(column)
     half = size / 2
     return Blob(
         x=sx / mass * size + half,
         y=sy / mass * size + half,
-        left=left * size,
-        top=top * size,
-        right=(right + 1) * size,
-        bottom=(bottom + 1) * size,
+        left=min(columns) * size,
+        top=members[0] // width * size,
+        right=(max(columns) + 1) * size,
+        bottom=(members[-1] // width + 1) * size,
         mass=mass,
     )

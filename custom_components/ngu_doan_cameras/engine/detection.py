@@ -324,6 +324,8 @@ class CameraDetection:
 
     def _end_quiet(self, clock: float) -> None:
         """End fire, flash and loud sound that have not been seen for the off delay."""
+        if not (self._fire_hold.on or self._flash_hold.on or self._sound_hold.on):
+            return  # the usual case, on every frame: nothing to end
         delay = self._settings.off_delay
         for hold, kind in (
             (self._fire_hold, DetectionEventType.FIRE_END),

@@ -34,6 +34,7 @@ NOISE_FACTOR = 4.0
 NOISE_EVERY = 10  # judged frames between measurements of the typical flicker (a median is not free)
 EVIDENCE_FRAMES = 8  # a block counts as fire after this many more flickering frames than calm ones
 MAX_EVIDENCE = 25
+_EVIDENCE_STEPS = np.array([-1.0, 1.0], np.float32)  # for a calm block, a burning one
 GROWTH = 1.5  # in IR mode a fire must grow to this many times its first size
 WINDOW = 2.0  # seconds over which a region's size is averaged (its first seconds, its last ones)
 BREAK_SECONDS = 0.7  # a region that stops flickering for longer starts afresh (welding pauses between seams)
@@ -103,7 +104,9 @@ class FireDetector:
 
     def process(self, luma: Luma, frame: VideoFrame, now: float, grey: bool) -> Fire | None:
         """Judge one detection image (and its frame, for colour); returns a fire when one is confirmed."""
-        means = block_sums(luma) * np.float32(0.25)
+        # In place where it can be: fewer arrays made and freed on every judged frame.
+        means = block_sums(luma)
+        means *= np.float32(0.25)
         if len(self._means) < 2 or self._means[0].shape != means.shape:
             self._means = (
                 [*self._means[-1:], means] if self._means and self._means[-1].shape == means.shape else [means]
@@ -116,18 +119,22 @@ class FireDetector:
         flicker, evidence = self._flicker, self._evidence
         assert flicker is not None
         assert evidence is not None
-        second = np.abs(means - previous - previous + older)
+        second = means - previous
+        second -= previous
+        second += older
+        np.abs(second, out=second)
         second -= flicker
         second *= np.float32(FLICKER_RATE)
         flicker += second
         self._judged += 1
         if self._judged <= NOISE_EVERY or self._judged % NOISE_EVERY == 0:  # every frame while it builds up
             self._noise = float(np.median(flicker))
-        # Evidence rises by one in a frame where the block is bright and flickers, falls by one otherwise.
+        # Evidence rises by one in a frame where the block is bright and flickers, falls by one otherwise
+        # (kept between 0 and MAX_EVIDENCE).
         self._burning = burning = (flicker > max(FLICKER, NOISE_FACTOR * self._noise)) & (means > BRIGHT)
-        evidence += burning.astype(np.float32) * np.float32(2.0) - np.float32(1.0)
-        np.clip(evidence, 0.0, MAX_EVIDENCE, out=evidence)
-        if not np.any(evidence >= EVIDENCE_FRAMES):
+        evidence += _EVIDENCE_STEPS.take(burning.view(np.uint8))  # a lookup: np.where costs several times more
+        np.clip(evidence, np.float32(0.0), np.float32(MAX_EVIDENCE), out=evidence)
+        if evidence.max() < EVIDENCE_FRAMES:
             self._region = None
             self.burning = False
             return None
@@ -208,7 +215,7 @@ def _flame_coloured(frame: VideoFrame, burning: npt.NDArray[np.bool_], area: tup
     top, left = int(area[0].start * step_y), int(area[1].start * step_x)
     size_y, size_x = max(1, round(step_y)), max(1, round(step_x))
     pixels = np.repeat(np.repeat(mask, size_y, axis=0), size_x, axis=1)
-    luma_plane, u_plane, v_plane = frame.planes[0], frame.planes[1], frame.planes[2]
+    luma_plane, u_plane, v_plane = frame.planes[:3]
     u = np.frombuffer(u_plane, np.uint8).reshape(-1, u_plane.line_size)[top:, left:][
         : pixels.shape[0], : pixels.shape[1]
     ]

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from av.video.frame import VideoFrame
 
-from .luma import plane_array
+from .luma import luma_plane, plane_array
 
 SAMPLES_ACROSS = 64
 RISE = 40  # grey levels a point must brighten by, from one frame to the next
@@ -69,20 +69,19 @@ class _Burst:
 
 def sample_luma(frame: VideoFrame, across: int = SAMPLES_ACROSS) -> npt.NDArray[np.uint8]:
     """A sparse grid of luma points, about `across` columns, read in place (a strided view, no copy)."""
-    plane = frame.planes[0]
+    plane = luma_plane(frame)
     stride = max(1, frame.width // across)
     rows, cols = frame.height // stride, frame.width // stride
-    buffer = np.frombuffer(plane, np.uint8)
     offset = (stride // 2) * plane.line_size + stride // 2
-    return np.ndarray((rows, cols), np.uint8, buffer, offset, (plane.line_size * stride, stride))
+    return np.ndarray((rows, cols), np.uint8, plane, offset, (plane.line_size * stride, stride))
 
 
 class FlashDetector:
     """Looks at every frame of one camera for flashes."""
 
     def __init__(self) -> None:
-        self._previous: npt.NDArray[np.int16] | None = None
-        self._rising: npt.NDArray[np.bool_] | None = None  # points that brightened in the previous frame
+        self._previous: npt.NDArray[np.int16] | None = None  # the previous frame's points (a small copy)
+        self._rise: npt.NDArray[np.int16] | None = None  # how the points brightened in the previous frame
         self._burst: _Burst | None = None
         # The previous frame itself (a reference, not a copy): a burst's surroundings are looked at in
         # full only when one may begin.
@@ -90,7 +89,7 @@ class FlashDetector:
 
     def reset(self) -> None:
         """Forget the previous frame (a new session, an IR switch, detection turned on)."""
-        self._previous = self._rising = None
+        self._previous = self._rise = None
         self._previous_frame = None
         self._burst = None
 
@@ -100,7 +99,14 @@ class FlashDetector:
         return self._burst is not None
 
     def process(self, frame: VideoFrame, now: float) -> Flash | None:
-        """Look at one frame taken at `now` (seconds); returns a flash once it is confirmed."""
+        """Look at one frame taken at `now` (seconds); returns a flash once it is confirmed.
+
+        Runs on every frame, so the usual case (nothing brightened a lot) costs four numpy calls: the
+        points read (a view, then a small copy), their rise, where it rose most. The rest only where a
+        point rose that much.
+        """
+        # A copy: the previous frame's points are read again next time, and a small copy stays in cache
+        # where the previous frame's own pixels would have to come from memory again.
         current = sample_luma(frame).astype(np.int16)
         previous, self._previous = self._previous, current
         previous_frame, self._previous_frame = self._previous_frame, frame
@@ -108,23 +114,30 @@ class FlashDetector:
             self._burst = None
             return None
         rise = current - previous
-        rising = rise > RISE
-        was_rising, self._rising = self._rising, rising
+        was_rise, self._rise = self._rise, rise
         if self._burst is not None:
             return self._watch(self._burst, current, rise, now)
-        count = int(np.count_nonzero(rising))
-        if count < MIN_POINTS or count > LOCAL * rising.size:
-            return None
-        if int(np.max(rise)) < PEAK_RISE:
+        # The tests, cheapest first (each rules a frame out on its own, so their order changes nothing).
+        core = int(rise.argmax())
+        if int(rise.flat[core]) < PEAK_RISE:
             return None  # a pop or a blast is blinding where it is; a rain drop by the lamp is not
-        rows, cols = np.nonzero(rising)
-        top, bottom = int(rows.min()), int(rows.max()) + 1
-        left, right = int(cols.min()), int(cols.max()) + 1
-        core_row, core_col = divmod(int(np.argmax(rise)), rise.shape[1])
+        core_row, core_col = divmod(core, rise.shape[1])
         if min(core_row, core_col, rise.shape[0] - 1 - core_row, rise.shape[1] - 1 - core_col) < EDGE:
             return None  # at the picture's edge: a light coming into view (a car's lamps) looks the same
-        # Around it nothing was brightening in the previous frame (a light moving in would have been).
-        if was_rising is not None and np.count_nonzero(was_rising[_around(top, bottom, left, right, FAR)]):
+        # Around it nothing was brightening in the previous frame (a light moving in would have been):
+        # first around its brightest point alone, which rules out most moving lights before the rest.
+        if was_rise is not None and np.count_nonzero(
+            was_rise[_around(core_row, core_row + 1, core_col, core_col + 1, FAR)] > RISE
+        ):
+            return None
+        rising = rise > RISE
+        rows, cols = np.nonzero(rising)
+        if rows.size < MIN_POINTS or rows.size > LOCAL * rising.size:
+            return None
+        top, bottom = int(rows[0]), int(rows[-1]) + 1  # row by row: the first and last are the extremes
+        left, right = int(cols.min()), int(cols.max()) + 1
+        # ... and nothing around any of its points.
+        if was_rise is not None and np.count_nonzero(was_rise[_around(top, bottom, left, right, FAR)] > RISE):
             return None
         if previous_frame is not None and not _new_light(
             previous_frame, frame, _around(top, bottom, left, right), current.shape

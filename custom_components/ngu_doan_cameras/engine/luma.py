@@ -10,15 +10,25 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 from av.video.frame import VideoFrame
+from av.video.plane import VideoPlane
 
 DETECTION_WIDTH = 128
 
 type Luma = npt.NDArray[np.float32]
 
 
+def luma_plane(frame: VideoFrame) -> VideoPlane:
+    """The frame's Y plane (the first plane of every YUV format).
+
+    Made alone: `frame.planes` makes every plane, after looking the format up, on each call (a few
+    times the cost), and the detectors read the Y plane of every frame.
+    """
+    return VideoPlane(frame, 0)
+
+
 def plane_array(frame: VideoFrame) -> npt.NDArray[np.uint8]:
     """The Y plane as a (height, width) uint8 view, without copying."""
-    plane = frame.planes[0]
+    plane = luma_plane(frame)
     rows = np.frombuffer(plane, dtype=np.uint8).reshape(-1, plane.line_size)
     return rows[: frame.height, : frame.width]
 

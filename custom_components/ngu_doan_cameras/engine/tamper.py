@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -66,7 +67,8 @@ def _coarse(luma: Luma) -> npt.NDArray[np.float32]:
     # Block sums as two 2-D reductions (much cheaper than one 4-D reduction over a tuple of axes).
     strips = np.add.reduce(luma[:rows, :cols].reshape(rows, cols // COARSE, COARSE), axis=2)
     blocks = np.add.reduce(strips.reshape(rows // COARSE, COARSE, cols // COARSE), axis=1)
-    padded = np.pad(blocks, 1, mode="edge")
+    # Padded by repeating the edge blocks (np.pad does the same at six times the cost).
+    padded = blocks.take(_edge_padded(blocks.shape[0]), axis=0).take(_edge_padded(blocks.shape[1]), axis=1)
     trend = np.zeros_like(blocks)
     for dy in range(3):
         for dx in range(3):
@@ -75,6 +77,14 @@ def _coarse(luma: Luma) -> npt.NDArray[np.float32]:
     spread = float(np.sqrt(np.vdot(detail, detail) / detail.size))
     normalised: npt.NDArray[np.float32] = (detail / spread if spread > 1e-3 else detail).astype(np.float32)
     return normalised
+
+
+@cache
+def _edge_padded(length: int) -> npt.NDArray[np.intp]:
+    """Indices of `length` items with the first and the last one repeated: -1 and `length` clamped."""
+    indices: npt.NDArray[np.intp] = np.clip(np.arange(-1, length + 1), 0, length - 1)
+    indices.flags.writeable = False  # shared by every camera
+    return indices
 
 
 def _detail(luma: Luma) -> float:

@@ -98,30 +98,40 @@ class Tracker:
 
 
 def _pairs(tracks: list[Track], blobs: list[Blob], now: float) -> list[tuple[int, int]]:
-    """Track and blob indices that belong together: nearest first, each used once."""
+    """Track and blob indices that belong together: nearest first, each used once.
+
+    All distances at once, in few numpy calls (each call costs more than the arithmetic on these
+    few dozen numbers): one table per side, one comparison of every track with every blob.
+    """
     if not tracks or not blobs:
         return []
-    # Where each track would be now, how far it may have gone; all distances at once.
-    predicted = np.array(
-        [(track.x + track.vx * (now - track.seen), track.y + track.vy * (now - track.seen)) for track in tracks],
+    # Per track: where it would be now, how far it may have gone, its mass.
+    ahead = np.array(
+        [
+            (
+                track.x + track.vx * (now - track.seen),
+                track.y + track.vy * (now - track.seen),
+                GATE + 0.75 * track.extent,
+                track.blob.mass,
+            )
+            for track in tracks
+        ],
         np.float32,
-    )
-    reach = np.array([GATE + 0.75 * track.extent for track in tracks], np.float32)
-    centres = np.array([(blob.x, blob.y) for blob in blobs], np.float32)
-    sizes = np.array([0.5 * blob.extent for blob in blobs], np.float32)
-    distance = np.hypot(predicted[:, None, 0] - centres[None, :, 0], predicted[:, None, 1] - centres[None, :, 1])
+    ).T[:, :, None]
+    found = np.array([(blob.x, blob.y, 0.5 * blob.extent, blob.mass) for blob in blobs], np.float32).T[:, None, :]
+    distance = np.hypot(ahead[0] - found[0], ahead[1] - found[1])
     # Near enough, and of a like size: a blob ten times bigger is something else that came by.
-    masses = np.array([track.blob.mass for track in tracks], np.float32)
-    blob_masses = np.array([blob.mass for blob in blobs], np.float32)
-    ratio = np.maximum(masses[:, None], blob_masses[None, :]) / np.maximum(
-        np.minimum(masses[:, None], blob_masses[None, :]), 1e-3
+    near = (distance <= ahead[2] + found[2]) & (ahead[3] <= MAX_MASS_RATIO * found[3])
+    near &= found[3] <= MAX_MASS_RATIO * ahead[3]
+    t_indices, b_indices = np.nonzero(near)
+    # Nearest first; equal distances in track, then blob order.
+    candidates = sorted(
+        zip(distance[t_indices, b_indices].tolist(), t_indices.tolist(), b_indices.tolist(), strict=True)
     )
-    t_indices, b_indices = np.nonzero((distance <= reach[:, None] + sizes[None, :]) & (ratio <= MAX_MASS_RATIO))
-    order = np.argsort(distance[t_indices, b_indices], kind="stable")
     pairs: list[tuple[int, int]] = []
     used_tracks: set[int] = set()
     used_blobs: set[int] = set()
-    for t_index, b_index in zip(t_indices[order].tolist(), b_indices[order].tolist(), strict=True):
+    for _, t_index, b_index in candidates:
         if t_index not in used_tracks and b_index not in used_blobs:
             used_tracks.add(t_index)
             used_blobs.add(b_index)
