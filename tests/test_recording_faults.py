@@ -12,8 +12,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import av
+import pytest
+
+from custom_components.ngu_doan_cameras.engine.media import MediaPacket
 from custom_components.ngu_doan_cameras.engine.recording import ExportRequest, RecordingMode
+from custom_components.ngu_doan_cameras.engine.recording import segmenter as segmenter_module
+from custom_components.ngu_doan_cameras.engine.recording.segmenter import STREAM_RETRY_SECONDS
 
 from .media_feed import decode_count, open_feed, read_packets
 from .recording_support import (
@@ -217,3 +224,38 @@ def test_corrupt_index_at_start_is_rebuilt(make_recorder: MakeRecorder, av_clip:
     wait_for(lambda: len(all_segments(again)) == 3 and not again.index.rebuild_needed)
     assert [row.state for row in all_segments(again)] == ["complete"] * 3
     assert any(p.name.startswith("recordings.db.corrupt-") for p in again.layout.root.iterdir())
+
+
+def test_a_stream_the_muxer_refuses_is_tried_again_at_a_key_frame_soon(
+    make_recorder: MakeRecorder, av_clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # FFmpeg refusing a session's stream (seen rarely under load: "[mp4] dimensions not set" on the first
+    # segment) is not the disk failing: no 30 s wait, the next try is at a key frame 2 s later. The
+    # refusal cannot be made on demand with a real stream: the first file's write raises it here.
+    refused: list[float] = []
+    write = segmenter_module.Mp4Writer.write
+
+    def refuse_once(writer: Any, packet: MediaPacket) -> None:
+        if not refused:
+            refused.append(packet.wall)
+            raise av.error.ValueError(22, "Invalid argument")
+        write(writer, packet)
+
+    monkeypatch.setattr(segmenter_module.Mp4Writer, "write", refuse_once)
+    recorder = make_recorder()
+    camera = recorder.add_camera(CAMERA, SHORT)  # retry_seconds: the default 30 s for the disk
+    errors: set[str] = set()
+    with open_feed(av_clip, wall_start=WALL) as feed:
+        feed.start(camera)
+        for packet in feed.packets:
+            camera.packet(packet, feed.session)
+            errors.add(camera.status.storage_error or "")
+        feed.end(camera)
+    drain(recorder)
+    assert any("Invalid argument" in error for error in errors)
+    rows = all_segments(recorder)
+    assert rows  # recording went on within the 12 s clip
+    assert (
+        refused[0] + STREAM_RETRY_SECONDS <= min(row.start for row in rows) <= refused[0] + STREAM_RETRY_SECONDS + 1.5
+    )
+    assert camera.status.storage_error is None

@@ -7,7 +7,9 @@ may bring another resolution or codec), and the time between sessions is written
 
 Muxing runs on the reader's thread (a packet copy: cheap); closing, fsyncing and indexing a segment
 are queued to the worker. A file that cannot be written (disk full, read-only) ends the segment
-where its last fragment ended, opens a gap, and a new segment is tried again `retry_seconds` later.
+where its last fragment ended, opens a gap, and a new segment is tried again `retry_seconds` later;
+when FFmpeg refuses the stream rather than the disk failing, at the first key frame STREAM_RETRY_SECONDS
+later (nothing is wrong with the disk, and every second counts).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from .records import SegmentInfo
 from .settings import CameraRecordingSettings, RecorderContext
 
 _LOGGER = logging.getLogger(__name__)
+
+STREAM_RETRY_SECONDS = 2.0
 
 _CUT_TOLERANCE = 1e-3  # seconds: a key frame at 59.9995 s is at 60 s
 
@@ -192,10 +196,11 @@ class Segmenter:
         else:
             self._open_gap(self._footage_end if self._footage_end is not None else at, "storage_error")
         self._footage_end = None
-        self._retry_at = at + self.settings.retry_seconds
+        # An OS error is the disk's (full, read-only, gone); an FFmpeg error that is not one is the muxer
+        # refusing this session's stream (seen rarely: "dimensions not set" on a session's first segment).
+        retry = self.settings.retry_seconds if isinstance(exc, OSError) else STREAM_RETRY_SECONDS
+        self._retry_at = at + retry
         if self.storage_error is None:
-            _LOGGER.warning(
-                "Camera %s cannot record (%s); trying again in %.0f s", self.camera_id, exc, self.settings.retry_seconds
-            )
+            _LOGGER.warning("Camera %s cannot record (%s); trying again in %.0f s", self.camera_id, exc, retry)
         self.storage_error = str(exc) or type(exc).__name__
         self._context.on_storage_error(self.camera_id)
