@@ -9,8 +9,8 @@ A track becomes motion when it is an object that moves: seen in several judged f
 minimum size (in pixels of the stream), moved at least about its own width along a fairly straight
 path, and bringing edges of its own (light only multiplies what is there). That is what tells a
 person 60 m away (a few dozen pixels, walking a path) from noise, rain, compression artefacts and
-moths (here for a frame, or darting about), from a swaying tree (it stays where it is) and from
-headlights sweeping over houses or a cloud's shadow (no edges of their own).
+moths (here for a frame, darting about, swelling and shrinking), from a swaying tree (it stays where
+it is) and from headlights sweeping over houses or a cloud's shadow (no edges of their own).
 """
 
 from __future__ import annotations
@@ -300,6 +300,8 @@ class MotionDetector:
         ):
             track.light = True  # not an object: never confirmed
             return
+        if _shrank_sharply(recent):
+            return  # not yet: judged again on the next frame, when its size has held for two steps
         track.confirmed = True
 
     def _result(self, blob: Blob, changed: npt.NDArray[np.bool_], grid: _Grid) -> MotionResult:
@@ -392,6 +394,15 @@ class MotionDetector:
         restricted = self.settings.zones or self.settings.masks
         self._grid = _Grid(zones=zones, watched=watched.astype(np.float32) if restricted else None)
         return self._grid
+
+
+def _shrank_sharply(recent: list[int]) -> bool:
+    """True when the changed area shrank to a fraction in the step before the last one.
+
+    (The last step is judged with the sizes above.) An object that comes into view grows, and then
+    keeps its size; a moth at the IR lamp, darting towards the lens and away, swells and shrinks.
+    """
+    return len(recent) >= 3 and recent[-3] > MAX_SIZE_CHANGE * max(1, recent[-2])
 
 
 def _size(changed: npt.NDArray[np.bool_], blob: Blob) -> int:
