@@ -7,6 +7,7 @@ Each effect is built once per clip from a seeded generator and then drawn frame 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,12 +15,12 @@ import numpy as np
 from .scenes import F32, FPS, Backdrop, H, W, glow, smooth_series
 
 
-class Effect:
+class Effect(ABC):
     """Something drawn over the lit backdrop, frame by frame."""
 
+    @abstractmethod
     def draw(self, frame: F32, index: int) -> None:
         """Change `frame` (levels 0..255, RGB) for frame `index`."""
-        raise NotImplementedError
 
 
 @dataclass
