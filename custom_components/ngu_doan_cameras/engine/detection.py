@@ -123,8 +123,9 @@ class CameraDetection:
     ) -> None:
         self._settings = settings
         self._listener = listener
-        # Flashes and bangs are matched by when they were seen on the reader's thread: sound and video
-        # come in one session, interleaved as they arrive; their stream clocks need not agree.
+        # The processing clock: off delays, and how long a flash waits for its sound at most. Flashes
+        # and bangs are matched in the session's stream time instead (sound reaches detection a batch
+        # after the picture; FFmpeg puts a session's video and audio on one timeline).
         self._clock = clock
         self._motion = MotionDetector(settings.motion)
         self._tamper = TamperDetector(settings.tamper)
