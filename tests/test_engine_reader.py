@@ -415,6 +415,18 @@ def test_probe_of_a_camera_sending_only_sound_times_out(own_audio_simulator: Cam
     assert failure.value.kind is StreamErrorKind.TIMEOUT
 
 
+def test_a_probe_ended_before_the_picture_size_is_made_again_with_ffmpegs_own_budget(
+    audio_simulator: CameraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The config flow shows the size it found: a quick probe that ended on a sound packet (starved here
+    # to its first packet, which leaves the size unknown every time) must not report a 0x0 camera.
+    from custom_components.ngu_doan_cameras.engine import probe
+
+    monkeypatch.setattr(probe, "PROBE_OPTIONS", {"analyzeduration": "1", "probesize": "32"})
+    info = probe.probe_stream(audio_simulator.url("cam1"), timeout=5.0)
+    assert (info.codec, info.width, info.height) == ("h264", 640, 360)
+
+
 def test_stalling_a_camera_without_sound_is_refused(simulator: CameraSimulator) -> None:
     with pytest.raises(RuntimeError, match="has no audio"):
         simulator.stall("cam1")

@@ -7,6 +7,9 @@ import itertools
 import threading
 from dataclasses import replace
 
+import pytest
+
+from custom_components.ngu_doan_cameras.engine import probe
 from custom_components.ngu_doan_cameras.engine.reader import StreamReader
 
 from .engine_helpers import FAST, RecordingSink
@@ -67,6 +70,7 @@ def test_a_camera_without_sub_stream_records_and_decodes_every_packet_of_one_ses
         wait_for(lambda: camera.status.segments >= 4)  # three boundaries crossed while decoding
     finally:
         assert reader.stop()
+    assert recorder.stop()  # the last segments' index rows are written by the recorder's worker
     video = seen.packets("video")
     first_key = next(index for index, packet in enumerate(video) if packet.keyframe)
     last = max(pts for pts in frame_pts if pts is not None)
@@ -75,4 +79,29 @@ def test_a_camera_without_sub_stream_records_and_decodes_every_packet_of_one_ses
     assert set(decodable) <= set(frame_pts)  # every packet decoded, at its own time
     rows = all_segments(recorder)
     assert len(rows) >= 3
+    assert all(decode_count(recorder.layout.resolve(row.path)) > 0 for row in rows)
+
+
+def test_a_session_opened_before_its_picture_size_was_known_is_opened_again_and_records(
+    make_recorder: MakeRecorder, audio_simulator: CameraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under load, FFmpeg's quick look at a new session can end before it read a video packet (the first
+    # half second held only sound): the session then has no picture size, and no MP4 can be written
+    # from it (`[mp4] dimensions not set`) for as long as it lasts. A probe starved to its first
+    # packet makes such a session every time (checked: width 0 in 10 of 10 opens of this camera).
+    monkeypatch.setattr(probe, "PROBE_OPTIONS", {"analyzeduration": "1", "probesize": "32"})
+    recorder = make_recorder()
+    camera = recorder.add_camera(CAMERA, replace(SHORT, segment_seconds=1.0))
+    reader = StreamReader("cam1", audio_simulator.url("cam2"), FAST, decode=False)
+    reader.add_packet_sink(camera)
+    reader.start()
+    try:
+        wait_for(lambda: camera.status.segments >= 3)
+    finally:
+        assert reader.stop()
+    assert reader.stats.reconnects == 0  # opened again at once, not after a failed session
+    assert recorder.stop()
+    rows = all_segments(recorder)
+    assert len(rows) >= 2
+    assert {(row.session, row.width, row.height) for row in rows} == {(1, 640, 360)}
     assert all(decode_count(recorder.layout.resolve(row.path)) > 0 for row in rows)

@@ -29,7 +29,7 @@ from .backoff import Backoff
 from .errors import StreamError, StreamErrorKind, classify, describe
 from .media import PacketSink
 from .packets import BATCH_SECONDS, ConsumerFailures, PacketFanout
-from .probe import open_options
+from .probe import lacks_picture_size, open_options
 from .stats import RateWindow, ReaderState, StreamStats
 
 if TYPE_CHECKING:
@@ -220,7 +220,12 @@ class StreamReader:
         """One session: open, stream until stop or failure. Returns True if frames arrived."""
         self._had_frames = False
         self._listener_failures.new_session()
-        container, socket_inode = self._open()
+        container, socket_inode = self._open(full_probe=False)
+        if lacks_picture_size(container) and not self._stop.is_set():
+            # Nothing could record this session (see probe.FULL_PROBE_OPTIONS): open it again, once.
+            _LOGGER.debug("Stream %s opened without its picture size: opening it again, probing longer", self.name)
+            self._release(container, socket_inode)
+            container, socket_inode = self._open(full_probe=True)
         try:
             if not container.streams.video:
                 raise StreamError(StreamErrorKind.NOT_VIDEO, "no video track")
@@ -233,14 +238,18 @@ class StreamReader:
         finally:
             with self._session_lock:  # the watchdog lets go of the socket before it closes
                 self._session_socket = None
-            if socket_inode is not None:
-                session_socket.forget(socket_inode)
             # Sinks let go of the demuxer's streams before it closes.
             self._packets.disconnected()
-            container.close()
+            self._release(container, socket_inode)
         return self._had_frames
 
-    def _open(self) -> tuple[InputContainer, int | None]:
+    @staticmethod
+    def _release(container: InputContainer, socket_inode: int | None) -> None:
+        if socket_inode is not None:
+            session_socket.forget(socket_inode)
+        container.close()
+
+    def _open(self, *, full_probe: bool) -> tuple[InputContainer, int | None]:
         """Open a session, and find its socket for the watchdog: (container, the socket's inode or None).
 
         A session whose socket is known reads without PyAV's read timeout (its interrupt callback takes
@@ -248,14 +257,17 @@ class StreamReader:
         ends a stuck read by shutting the socket down. Otherwise PyAV's read timeout ends it, as before.
         """
         endpoint = session_socket.rtsp_endpoint(self._url)
-        if endpoint is not None and (watched := self._open_watched(endpoint)) is not None:
+        options = open_options(self._url, full_probe=full_probe)
+        if endpoint is not None and (watched := self._open_watched(endpoint, options)) is not None:
             return watched
         if self._stop.is_set():
             raise StreamError(StreamErrorKind.CANNOT_CONNECT, "stopped before connecting")
         timeouts = (self._settings.open_timeout, self._settings.read_timeout)
-        return av.open(self._url, options=open_options(self._url), timeout=timeouts), None
+        return av.open(self._url, options=options, timeout=timeouts), None
 
-    def _open_watched(self, endpoint: session_socket.Endpoint) -> tuple[InputContainer, int] | None:
+    def _open_watched(
+        self, endpoint: session_socket.Endpoint, options: dict[str, str]
+    ) -> tuple[InputContainer, int] | None:
         """Open without a read timeout, finding the session's socket; None if it is not known."""
         search = session_socket.SocketSearch(endpoint, self.name)
         if not search.begin(self._settings.open_timeout, self._stop):
@@ -263,7 +275,7 @@ class StreamReader:
         try:
             # PyAV's open timeout only: it is over once the session is open. (Not FFmpeg's socket
             # timeout either: while opening, it turns a silent camera into "not a video stream".)
-            container = av.open(self._url, options=open_options(self._url), timeout=(self._settings.open_timeout, None))
+            container = av.open(self._url, options=options, timeout=(self._settings.open_timeout, None))
         finally:
             inode = search.end()
         if inode is not None:
