@@ -20,7 +20,10 @@
    - detection: one shared reader per camera on the sub stream, detection on, a still image asked of
      every camera every 10 s (a dashboard);
    - the full site: the same, and every camera's main stream recorded (continuous, 60 s segments);
-   - recording only: the 17 main streams recorded by packet-only readers (nothing decoded).
+   - recording only: the 17 main streams recorded by packet-only readers (nothing decoded);
+   - the baseline, the same site wired by hand: per camera ffmpeg_motion's scene filter on the sub
+     stream and `ffmpeg -c copy` 60 s segments of the main stream (34 ffmpeg processes); the three
+     runs above as ratios to it.
 4. Recording (tools/bench_recording.py): one camera recorded against `ffmpeg -c copy` on the same live
    stream, the pre-roll ring's memory, the media browser's day listing, a one-hour evidence export.
 `--quick`: the evaluation set's tuning half only, one run of each clip measure, 30 s site runs, a 40 s
@@ -318,13 +321,15 @@ def detection_results(repeats: int) -> dict[str, Any]:
 
 def site_results(seconds: float) -> dict[str, Any]:
     """The 17-camera site on one simulator: detection only, detection + recording, recording only."""
-    from tools.bench_recording import record17
+    from tools.bench_recording import by_hand17, record17
     from tools.simulator_client import CameraSimulator
 
     with CameraSimulator(config=site_config()) as sim:
         site = site17(sim.port, seconds)
         full = site17(sim.port, seconds, record=True)
         recording = record17(sim.port, seconds)
+        by_hand = by_hand17(sim.port, seconds)
+    by_hand_total = by_hand["scene"] + by_hand["copy"]
     print(
         f"site   17 cameras (1080p main, 360p sub, detection, stills every 10 s): {site['cpu_fraction']:.3f} of one "
         f"core, {site['streaming']}/17 streaming, {site['rss_per_camera_mb']:.1f} MB per camera, "
@@ -338,6 +343,16 @@ def site_results(seconds: float) -> dict[str, Any]:
     print(
         f"record 17 main streams recorded (packet-only readers, nothing decoded): {recording['cpu_fraction']:.3f} "
         f"of one core, {recording['recording']}/17 recording, {recording['mb_written']:.0f} MB written"
+    )
+    print(
+        f"by hand, the same site with ffmpeg (34 processes, the same window length): {by_hand_total:.3f} of one core "
+        f"= {by_hand['scene']:.3f} ffmpeg_motion's scene filter on the sub streams + {by_hand['copy']:.3f} "
+        "`ffmpeg -c copy` segments of the main streams"
+    )
+    print(
+        f"ratios to it: detection site / scene filters {site['cpu_fraction'] / by_hand['scene']:.2f}, "
+        f"full site / all of it {full['cpu_fraction'] / by_hand_total:.2f}, "
+        f"recording / the copies {recording['cpu_fraction'] / by_hand['copy']:.2f}"
     )
     return {
         "site17_cpu_fraction_of_one_core": round(site["cpu_fraction"], 3),
@@ -354,6 +369,12 @@ def site_results(seconds: float) -> dict[str, Any]:
         "record17_cpu_fraction_of_one_core": round(recording["cpu_fraction"], 3),
         "record17_recording": recording["recording"],
         "record17_mb_written": round(recording["mb_written"]),
+        "site17_by_hand_ffmpeg_cpu_fraction_of_one_core": round(by_hand_total, 3),
+        "site17_by_hand_ffmpeg_scene_cpu_fraction_of_one_core": round(by_hand["scene"], 3),
+        "site17_by_hand_ffmpeg_copy_cpu_fraction_of_one_core": round(by_hand["copy"], 3),
+        "site17_cpu_ratio_vs_ffmpeg_scene": round(site["cpu_fraction"] / by_hand["scene"], 3),
+        "site17_full_cpu_ratio_vs_by_hand_ffmpeg": round(full["cpu_fraction"] / by_hand_total, 3),
+        "record17_cpu_ratio_vs_ffmpeg_copy": round(recording["cpu_fraction"] / by_hand["copy"], 3),
     }
 
 

@@ -341,6 +341,57 @@ def record17(port: int, seconds: float) -> dict[str, Any]:
     return dict(json.loads(output.strip().splitlines()[-1]))
 
 
+class _FfmpegScene:
+    """Home Assistant's ffmpeg_motion on a sub stream: ffmpeg's scene filter, one decoding thread."""
+
+    def __init__(self, url: str) -> None:
+        self.process = subprocess.Popen(
+            [
+                # `fatal`: the null muxer complains of every frame the filter drops ("non monotonically
+                # increasing dts"), which is its normal work here.
+                *("ffmpeg", "-nostdin", "-loglevel", "fatal", "-threads", "1", "-rtsp_transport", "tcp", "-i", url),
+                *("-an", "-vf", "select='gt(scene,0.003)'", "-f", "null", "-"),
+            ]
+        )
+
+    def cpu(self) -> float:
+        return _schedstat_seconds(self.process.pid)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(60)
+
+
+def by_hand17(port: int, seconds: float, warmup: float = 15.0) -> dict[str, float]:
+    """The 17-camera site wired by hand with ffmpeg, over one window: the site benches' baseline.
+
+    Per camera, what Home Assistant's ffmpeg_motion and a hand-made recorder would run: ffmpeg's scene
+    filter decoding the sub stream, and `ffmpeg -c copy` cutting the main stream into 60 s MP4 segments.
+    Returns each group's CPU as a fraction of one core.
+    """
+    base = f"rtsp://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(dir=OUT) as folder:
+        groups: dict[str, list[Any]] = {
+            "copy": [_Ffmpeg(f"{base}/cam{n}", Path(folder) / f"cam{n}", fragmented=False) for n in range(1, 18)],
+            "scene": [_FfmpegScene(f"{base}/cam{n}/sub") for n in range(1, 18)],
+        }
+        members = [member for group in groups.values() for member in group]
+        try:
+            time.sleep(warmup)  # every process connected, past its start-up
+            start = {id(member): member.cpu() for member in members}
+            started = time.monotonic()
+            time.sleep(seconds)
+            spent = {id(member): member.cpu() - start[id(member)] for member in members}
+            wall = time.monotonic() - started
+            alive = sum(member.process.poll() is None for member in members)
+        finally:
+            for member in members:
+                member.stop()
+    if alive != len(members):
+        raise RuntimeError(f"only {alive} of the {len(members)} ffmpeg processes ran the whole window")
+    return {name: sum(spent[id(member)] for member in group) / wall for name, group in groups.items()}
+
+
 # --- 2. file ------------------------------------------------------------------------------------------
 
 
