@@ -231,14 +231,28 @@ class _Ours:
         self.process.wait(60)
 
 
-class _Ffmpeg:
+class _FfmpegProcess:
+    """An ffmpeg command running on a live stream, its CPU read while it runs."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.process = subprocess.Popen(command)
+
+    def cpu(self) -> float:
+        return _schedstat_seconds(self.process.pid)
+
+    def stop(self) -> None:
+        self.process.terminate()  # ffmpeg finishes the file it writes
+        self.process.wait(60)
+
+
+class _Ffmpeg(_FfmpegProcess):
     """`ffmpeg -c copy` cutting a stream into MP4 segments (the issue's reference)."""
 
     def __init__(self, url: str, out: Path, *, fragmented: bool) -> None:
         out.mkdir(parents=True)
         self.out = out
         options = ["-segment_format_options", FRAGMENTED] if fragmented else []
-        self.process = subprocess.Popen(
+        super().__init__(
             [
                 *("ffmpeg", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url),
                 *("-map", "0", "-c", "copy", "-f", "segment", "-segment_time", str(SEGMENT_SECONDS)),
@@ -247,13 +261,24 @@ class _Ffmpeg:
         )
         self.bytes = 0
 
-    def cpu(self) -> float:
-        return _schedstat_seconds(self.process.pid)
-
     def stop(self) -> None:
-        self.process.terminate()  # ffmpeg finishes the segment it writes
-        self.process.wait(60)
+        super().stop()
         self.bytes = _bytes_under(self.out)
+
+
+def _cpu_of_groups(groups: dict[str, list[Any]], *, warmup: float, window: float) -> tuple[dict[str, float], float]:
+    """Each group's CPU seconds over one window that starts after `warmup`, and the window's length.
+
+    Every member (anything with `cpu()`) is read at the same two moments, so the groups compare.
+    """
+    members = [member for group in groups.values() for member in group]
+    time.sleep(warmup)
+    start = {id(member): member.cpu() for member in members}
+    started = time.monotonic()
+    time.sleep(window)
+    spent = {id(member): member.cpu() - start[id(member)] for member in members}
+    seconds = time.monotonic() - started
+    return {name: sum(spent[id(member)] for member in group) for name, group in groups.items()}, seconds
 
 
 def live_record(
@@ -274,18 +299,14 @@ def live_record(
             for member in members:
                 if isinstance(member, _Ours):
                     member.wait_ready()
-            time.sleep(warmup)  # every process connected and writing its first segment
-            start = {id(member): member.cpu() for member in members}
-            started = time.monotonic()
-            time.sleep(window)
-            spent = {id(member): member.cpu() - start[id(member)] for member in members}
-            seconds = time.monotonic() - started
+            # The warm-up: every process connected and writing its first segment.
+            spent, seconds = _cpu_of_groups(groups, warmup=warmup, window=window)
         finally:
             for member in members:
                 member.stop()
         result: dict[str, Any] = {"window_seconds": seconds}
         for name, group in groups.items():
-            result[f"{name}_ms_per_s"] = sum(spent[id(member)] for member in group) / len(group) / seconds * 1000
+            result[f"{name}_ms_per_s"] = spent[name] / len(group) / seconds * 1000
             result[f"{name}_mb_written"] = sum(member.bytes for member in group) / len(group) / 1e6
     return result
 
@@ -341,25 +362,16 @@ def record17(port: int, seconds: float) -> dict[str, Any]:
     return dict(json.loads(output.strip().splitlines()[-1]))
 
 
-class _FfmpegScene:
+def _ffmpeg_scene(url: str) -> _FfmpegProcess:
     """Home Assistant's ffmpeg_motion on a sub stream: ffmpeg's scene filter, one decoding thread."""
-
-    def __init__(self, url: str) -> None:
-        self.process = subprocess.Popen(
-            [
-                # `fatal`: the null muxer complains of every frame the filter drops ("non monotonically
-                # increasing dts"), which is its normal work here.
-                *("ffmpeg", "-nostdin", "-loglevel", "fatal", "-threads", "1", "-rtsp_transport", "tcp", "-i", url),
-                *("-an", "-vf", "select='gt(scene,0.003)'", "-f", "null", "-"),
-            ]
-        )
-
-    def cpu(self) -> float:
-        return _schedstat_seconds(self.process.pid)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(60)
+    return _FfmpegProcess(
+        [
+            # `fatal`: the null muxer complains of every frame the filter drops ("non monotonically
+            # increasing dts"), which is its normal work here.
+            *("ffmpeg", "-nostdin", "-loglevel", "fatal", "-threads", "1", "-rtsp_transport", "tcp", "-i", url),
+            *("-an", "-vf", "select='gt(scene,0.003)'", "-f", "null", "-"),
+        ]
+    )
 
 
 def by_hand17(port: int, seconds: float, warmup: float = 15.0) -> dict[str, float]:
@@ -373,23 +385,19 @@ def by_hand17(port: int, seconds: float, warmup: float = 15.0) -> dict[str, floa
     with tempfile.TemporaryDirectory(dir=OUT) as folder:
         groups: dict[str, list[Any]] = {
             "copy": [_Ffmpeg(f"{base}/cam{n}", Path(folder) / f"cam{n}", fragmented=False) for n in range(1, 18)],
-            "scene": [_FfmpegScene(f"{base}/cam{n}/sub") for n in range(1, 18)],
+            "scene": [_ffmpeg_scene(f"{base}/cam{n}/sub") for n in range(1, 18)],
         }
         members = [member for group in groups.values() for member in group]
         try:
-            time.sleep(warmup)  # every process connected, past its start-up
-            start = {id(member): member.cpu() for member in members}
-            started = time.monotonic()
-            time.sleep(seconds)
-            spent = {id(member): member.cpu() - start[id(member)] for member in members}
-            wall = time.monotonic() - started
+            # The warm-up: every process connected, past its start-up.
+            spent, wall = _cpu_of_groups(groups, warmup=warmup, window=seconds)
             alive = sum(member.process.poll() is None for member in members)
         finally:
             for member in members:
                 member.stop()
     if alive != len(members):
         raise RuntimeError(f"only {alive} of the {len(members)} ffmpeg processes ran the whole window")
-    return {name: sum(spent[id(member)] for member in group) / wall for name, group in groups.items()}
+    return {name: cpu / wall for name, cpu in spent.items()}
 
 
 # --- 2. file ------------------------------------------------------------------------------------------
