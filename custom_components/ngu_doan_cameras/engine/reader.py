@@ -375,10 +375,7 @@ class StreamReader:
         with self._lock:
             at = self._last_packet_at
             for dts, size, arrival in packets:
-                if seconds_per_tick is None:
-                    at = arrival
-                elif dts is not None:
-                    at = dts * seconds_per_tick
+                at = _seconds(dts, seconds_per_tick, at, arrival)
                 self._byte_rate.add(at, size)
             self._last_packet_at = at
         self._frames += len(packets)
@@ -494,15 +491,18 @@ class StreamReader:
                 _LOGGER.exception("State listener of %s failed", self.name)
 
 
-def _seconds(timestamp: int | None, seconds_per_tick: float | None, previous: float) -> float:
+def _seconds(
+    timestamp: int | None, seconds_per_tick: float | None, previous: float, arrival: float | None = None
+) -> float:
     """A packet's or frame's time in seconds, on one clock per stream.
 
-    A stream without a time base is timed by arrival. A packet or frame without a timestamp (the first
+    A stream without a time base is timed by arrival (`arrival`, monotonic; now if not given: a packet
+    counted later, in a batch, gives when it came). A packet or frame without a timestamp (the first
     after connecting, sometimes) takes the previous one's: mixing in the arrival clock would make the
     stream's time jump back at the next timestamp, and the rate windows and detection restart.
     """
     if seconds_per_tick is None:
-        return time.monotonic()
+        return time.monotonic() if arrival is None else arrival
     if timestamp is None:
         return previous
     return timestamp * seconds_per_tick
